@@ -1,0 +1,25 @@
+package dev.trellis.model;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One instance of a service.
+ *
+ * @param address an IP address or a DNS name
+ * @param ports port name to the endpoint's port number, overriding the service port's
+ * @param labels the instance's labels, which subsets select on
+ */
+public record ServiceEndpoint(String address, Map<String, Integer> ports, Map<String, String> labels) {
+    public ServiceEndpoint {
+        Objects.requireNonNull(address, "address");
+        ports = Map.copyOf(ports);
+        labels = Map.copyOf(labels);
+    }
+
+    /** The port to connect to for {@code servicePort}. */
+    public int portFor(ServicePort servicePort) {
+        Integer mapped = ports.get(servicePort.name());
+        return mapped != null ? mapped : servicePort.targetPort().orElse(servicePort.number());
+    }
+}
