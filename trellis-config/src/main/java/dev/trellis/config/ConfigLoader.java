@@ -1,0 +1,73 @@
+package dev.trellis.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.trellis.config.internal.Problems;
+import dev.trellis.model.ConfigException;
+import dev.trellis.model.DestinationRule;
+import dev.trellis.model.MeshConfig;
+import dev.trellis.model.Origin;
+import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.model.Service;
+import dev.trellis.model.VirtualService;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads YAML documents into a validated {@link MeshConfig}: Istio's {@code ServiceEntry},
+ * {@code VirtualService} and {@code DestinationRule} ({@code networking.istio.io/v1},
+ * {@code v1beta1}, {@code v1alpha3}) and Trellis's {@code Proxy} ({@code trellis.dev/v1alpha1}).
+ *
+ * <p>All or nothing: every problem of every document is collected, each naming its file,
+ * document, resource and field, and one {@link ConfigException} reports them all. A field
+ * Trellis does not implement yet is a problem too, never silently ignored.
+ */
+public final class ConfigLoader {
+    private ConfigLoader() {}
+
+    /**
+     * Reads YAML files, or directories of {@code *.yaml}/{@code *.yml} files (sorted by name, not
+     * recursive); a file may hold several documents separated by {@code ---}.
+     */
+    public static MeshConfig load(List<Path> paths) throws ConfigException {
+        Problems problems = new Problems();
+        List<DocumentReader.Document> documents = new ArrayList<>();
+        SourceFiles.forEach(paths, problems, source -> documents.addAll(read(source.name(), source.text(), problems)));
+        return build(documents, problems);
+    }
+
+    /** Reads the documents of one YAML text; {@code fileName} is what messages call it. */
+    public static MeshConfig parse(String fileName, String yamlText) throws ConfigException {
+        Problems problems = new Problems();
+        return build(read(fileName, yamlText, problems), problems);
+    }
+
+    private static List<DocumentReader.Document> read(String file, String text, Problems problems) {
+        List<JsonNode> trees = YamlDocuments.read(file, text, problems);
+        List<DocumentReader.Document> documents = new ArrayList<>();
+        for (int i = 0; i < trees.size(); i++) {
+            DocumentReader.read(trees.get(i), new Origin(file, i + 1), problems).ifPresent(documents::add);
+        }
+        return documents;
+    }
+
+    private static MeshConfig build(List<DocumentReader.Document> documents, Problems problems)
+            throws ConfigException {
+        Uniqueness.check(documents.stream().map(DocumentReader.Document::meta).toList(), problems);
+        problems.throwIfAny();
+        List<ProxyBootstrap> proxies = new ArrayList<>();
+        List<Service> services = new ArrayList<>();
+        List<VirtualService> virtualServices = new ArrayList<>();
+        List<DestinationRule> destinationRules = new ArrayList<>();
+        for (DocumentReader.Document document : documents) {
+            switch (document.resource().orElseThrow()) {
+                case ProxyBootstrap p -> proxies.add(p);
+                case Service s -> services.add(s);
+                case VirtualService v -> virtualServices.add(v);
+                case DestinationRule d -> destinationRules.add(d);
+                default -> throw new IllegalStateException("no list for " + document.meta());
+            }
+        }
+        return new MeshConfig(proxies, services, virtualServices, destinationRules);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.trellis.config.internal;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Durations written the way Go and Istio write them: a sequence of decimal numbers, each with a
+ * unit, such as {@code 10s}, {@code 1.5h}, {@code 1h30m} or {@code 250ms}.
+ */
+public final class Durations {
+    public static final String EXPECTED = "a duration such as 10s, 1m, 1h30m or 0s";
+
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+    private static final Map<String, Long> NANOS_PER_UNIT = Map.of(
+            "ns", 1L,
+            "us", 1_000L,
+            "µs", 1_000L,
+            "μs", 1_000L,
+            "ms", 1_000_000L,
+            "s", 1_000_000_000L,
+            "m", 60_000_000_000L,
+            "h", 3_600_000_000_000L);
+
+    private Durations() {}
+
+    /** The non-negative duration {@code text} stands for; empty when it is not one. */
+    public static Optional<Duration> parse(String text) {
+        if (text.equals("0")) {
+            return Optional.of(Duration.ZERO);
+        }
+        Matcher m = PART.matcher(text);
+        BigDecimal nanos = BigDecimal.ZERO;
+        int end = 0;
+        while (end < text.length() && m.find(end) && m.start() == end) {
+            nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(NANOS_PER_UNIT.get(m.group(2)))));
+            end = m.end();
+        }
+        if (end == 0 || end != text.length()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Duration.ofNanos(nanos.longValueExact()));
+        } catch (ArithmeticException tooLongOrFractionalNanos) {
+            return Optional.empty();
+        }
+    }
+
+    /** The duration in {@code n}, reporting one that is absent or not a duration. */
+    public static Optional<Duration> required(Node n) {
+        Optional<String> text = n.requiredString(EXPECTED);
+        Optional<Duration> duration = text.flatMap(Durations::parse);
+        if (text.isPresent() && duration.isEmpty()) {
+            n.problem(EXPECTED);
+        }
+        return duration;
+    }
+}

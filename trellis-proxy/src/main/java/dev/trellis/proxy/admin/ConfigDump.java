@@ -1,0 +1,91 @@
+package dev.trellis.proxy.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.trellis.proxy.ProxyServer;
+import dev.trellis.proxy.balance.Endpoint;
+import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.config.ProxyConfig;
+import dev.trellis.proxy.route.Route;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The running config as JSON: the bootstrap, listeners with their bound ports and routes,
+ * clusters with their endpoints and live load, and the resources they were compiled from.
+ */
+final class ConfigDump {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new Jdk8Module())
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ProxyServer proxy;
+
+    ConfigDump(ProxyServer proxy) {
+        this.proxy = proxy;
+    }
+
+    String json() {
+        ProxyConfig config = proxy.config();
+        Map<String, Integer> ports = proxy.ports();
+        Map<String, Object> dump = new LinkedHashMap<>();
+        dump.put("bootstrap", config.bootstrap());
+        dump.put("listeners", config.listeners().stream().map(l -> listener(l, ports.getOrDefault(l.name(), l.port()))).toList());
+        dump.put("clusters", config.clusters().values().stream().map(ConfigDump::cluster).toList());
+        dump.put("resources", Map.of(
+                "services", config.mesh().services(),
+                "virtualServices", config.mesh().virtualServices(),
+                "destinationRules", config.mesh().destinationRules()));
+        try {
+            return JSON.writeValueAsString(dump) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("config dump failed", e);
+        }
+    }
+
+    private static Map<String, Object> listener(ListenerConfig listener, int port) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", listener.name());
+        out.put("direction", listener.direction());
+        out.put("address", listener.host() + ":" + port);
+        out.put("protocol", listener.protocol());
+        if (listener.tcpCluster() != null) {
+            out.put("cluster", listener.tcpCluster().name());
+        } else {
+            out.put("routes", listener.routes().routes().stream().map(ConfigDump::route).toList());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> route(Route route) {
+        return Map.of(
+                "name", route.name(),
+                "destinations", route.clusters().stream()
+                        .map(c -> Map.of("cluster", c.cluster().name(), "weight", c.weight()))
+                        .toList());
+    }
+
+    private static Map<String, Object> cluster(Cluster cluster) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", cluster.name());
+        out.put("service", cluster.service());
+        out.put("protocol", cluster.protocol());
+        out.put("loadBalancer", cluster.spec().loadBalancer());
+        out.put("endpoints", cluster.endpoints().stream().map(ConfigDump::endpoint).toList());
+        return out;
+    }
+
+    private static Map<String, Object> endpoint(Endpoint endpoint) {
+        return Map.of(
+                "address", endpoint.toString(),
+                "labels", endpoint.labels(),
+                "activeRequests", endpoint.activeRequests());
+    }
+
+}

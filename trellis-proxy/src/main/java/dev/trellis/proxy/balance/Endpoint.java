@@ -1,0 +1,76 @@
+package dev.trellis.proxy.balance;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One upstream instance as the data plane sees it: where to connect and how busy it is. Endpoint
+ * objects outlive config reloads when their cluster does not change, so their load counters stay
+ * true across reloads.
+ */
+public final class Endpoint {
+    private final String host;
+    private final int port;
+    private final InetSocketAddress address;
+    private final Map<String, String> labels;
+    private final AtomicInteger activeRequests = new AtomicInteger();
+
+    public Endpoint(String host, int port, Map<String, String> labels) {
+        this.host = host;
+        this.port = port;
+        // IP literals are resolved now (no lookup happens); DNS names at each connect, so a
+        // changed record is seen by the next new connection.
+        this.address = isIpLiteral(host)
+                ? new InetSocketAddress(host, port)
+                : InetSocketAddress.createUnresolved(host, port);
+        this.labels = Map.copyOf(labels);
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    /** Requests sent to this endpoint and not yet answered. */
+    public int activeRequests() {
+        return activeRequests.get();
+    }
+
+    public void requestStarted() {
+        activeRequests.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        activeRequests.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return host + ":" + port;
+    }
+
+    private static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true; // IPv6
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if ((c < '0' || c > '9') && c != '.') {
+                return false;
+            }
+        }
+        return !host.isEmpty();
+    }
+}

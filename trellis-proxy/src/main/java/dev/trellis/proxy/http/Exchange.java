@@ -1,0 +1,540 @@
+package dev.trellis.proxy.http;
+
+import dev.trellis.proxy.balance.Endpoint;
+import dev.trellis.proxy.balance.PickContext;
+import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.route.RequestMatcher;
+import dev.trellis.proxy.route.Route;
+import dev.trellis.proxy.route.WeightedCluster;
+import dev.trellis.proxy.tcp.RelayHandler;
+import dev.trellis.proxy.telemetry.RequestStats;
+import dev.trellis.proxy.upstream.Lease;
+import dev.trellis.proxy.upstream.ResponseSink;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * One request and its response, from the downstream client through one upstream endpoint:
+ * route, pick a destination and an endpoint, lease a connection, stream the request body up and
+ * the response down with backpressure both ways, then record the outcome. Runs on the event loop
+ * of the downstream channel, which is also the loop of its upstream connection.
+ */
+final class Exchange implements ResponseSink, PickContext {
+    private static final String X_REQUEST_ID = "x-request-id";
+    private static final String X_FORWARDED_FOR = "x-forwarded-for";
+    private static final String X_FORWARDED_PROTO = "x-forwarded-proto";
+
+    private final HttpProxyHandler downstream;
+    private final ChannelHandlerContext ctx;
+    private final boolean http2;
+    private final long startNanos = System.nanoTime();
+    private HttpRequest request;
+    private boolean keepAlive;
+    private boolean bodyless;
+    private boolean headRequest;
+    private boolean webSocket;
+    private Route route;
+    private WeightedCluster destination;
+    private Endpoint endpoint;
+    private Lease upstream;
+    private ArrayDeque<HttpContent> waiting;
+    private String responseCookie;
+    private int status;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean responseComplete;
+    private boolean interim;
+    private boolean discardBody;
+    private boolean upstreamReusable = true;
+    private boolean retried;
+    private boolean done;
+
+    Exchange(HttpProxyHandler downstream, HttpRequest request) {
+        this.downstream = downstream;
+        this.ctx = downstream.ctx();
+        this.http2 = downstream.http2();
+        this.request = request;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    void start() {
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            ReferenceCountUtil.release(request);
+            rejectMalformed(decoded.cause());
+            return;
+        }
+        keepAlive = http2 || HttpUtil.isKeepAlive(request);
+        headRequest = HttpMethod.HEAD.equals(request.method());
+        webSocket = !http2 && isWebSocketUpgrade(request.headers());
+        if (request instanceof FullHttpRequest full) {
+            requestComplete = true;
+            if (!full.content().isReadable()) {
+                // Keep no buffer: a bodyless request can then be written again on a retry.
+                full.release();
+                request = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+                bodyless = true;
+            }
+        } else {
+            bodyless = !http2 && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+        }
+
+        ListenerConfig config = downstream.listener().config();
+        RequestMatcher match = config.routes().match(request);
+        if (match == null) {
+            respondLocally(HttpResponseStatus.NOT_FOUND, "no route matched " + request.method() + " "
+                    + request.headers().get(HttpHeaderNames.HOST, "") + request.uri() + " on listener " + config.name());
+            return;
+        }
+        route = match.route();
+        destination = route.pickCluster();
+        Cluster cluster = destination.cluster();
+        endpoint = cluster.balancer().pick(this);
+        if (endpoint == null) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream for " + cluster.name());
+            return;
+        }
+        endpoint.requestStarted();
+        prepareRequest(match, cluster);
+        lease(false);
+    }
+
+    private void prepareRequest(RequestMatcher match, Cluster cluster) {
+        HttpHeaders headers = request.headers();
+        HopByHop.strip(headers, webSocket, http2);
+        if (http2 && !cluster.protocol().requiresHttp2()) {
+            Framing.requestFromHttp2(request);
+        }
+        if (!headers.contains(X_REQUEST_ID)) {
+            headers.set(X_REQUEST_ID, RequestIds.next());
+        }
+        String client = sourceIp();
+        if (client != null) {
+            String forwarded = headers.get(X_FORWARDED_FOR);
+            headers.set(X_FORWARDED_FOR, forwarded == null ? client : forwarded + ", " + client);
+        }
+        if (!headers.contains(X_FORWARDED_PROTO)) {
+            headers.set(X_FORWARDED_PROTO, "http");
+        }
+        route.requestHeaders().apply(headers);
+        destination.requestHeaders().apply(headers);
+        if (route.uriRewrite() != null) {
+            request.setUri(match.rewriteUri(request.uri(), route.uriRewrite()));
+        }
+        if (route.authorityRewrite() != null) {
+            headers.set(HttpHeaderNames.HOST, route.authorityRewrite());
+        }
+        if (request.protocolVersion() != HttpVersion.HTTP_1_1) {
+            request.setProtocolVersion(HttpVersion.HTTP_1_1); // upstream connections stay open
+        }
+    }
+
+    private void lease(boolean fresh) {
+        Cluster cluster = destination.cluster();
+        Future<Lease> leased = downstream.listener().pools().acquire(
+                ctx.channel().eventLoop(), endpoint, cluster.protocol().requiresHttp2(), fresh || webSocket);
+        if (leased.isDone()) {
+            onLeased(leased);
+        } else {
+            downstream.pause(HttpProxyHandler.WAIT_UPSTREAM);
+            leased.addListener(f -> onLeased(leased));
+        }
+    }
+
+    private void onLeased(Future<Lease> leased) {
+        if (done) {
+            if (leased.isSuccess()) {
+                leased.getNow().channel().close();
+            }
+            return;
+        }
+        if (!leased.isSuccess()) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(leased.cause())
+                    + " (endpoint " + endpoint + ", cluster " + destination.cluster().name() + ")");
+            return;
+        }
+        upstream = leased.getNow();
+        upstream.handler().bind(this);
+        Channel up = upstream.channel();
+        up.write(request, up.voidPromise());
+        if (bodyless && requestComplete) {
+            up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
+        }
+        if (waiting != null) {
+            HttpContent content;
+            while ((content = waiting.poll()) != null) {
+                up.write(content, up.voidPromise());
+            }
+        }
+        up.flush();
+        if (up.isWritable()) {
+            downstream.resume(HttpProxyHandler.WAIT_UPSTREAM);
+        }
+    }
+
+    void requestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (discardBody || done) {
+            content.release();
+        } else if (upstream == null) {
+            if (bodyless && last && !content.content().isReadable() && !(content instanceof FullHttpRequest)) {
+                content.release(); // written with the request once leased, so a retry can repeat it
+            } else {
+                (waiting == null ? waiting = new ArrayDeque<>(4) : waiting).add(content);
+            }
+        } else {
+            Channel up = upstream.channel();
+            up.write(content, up.voidPromise());
+            if (!up.isWritable()) {
+                downstream.pause(HttpProxyHandler.WAIT_UPSTREAM);
+            }
+        }
+        if (last) {
+            maybeEnd();
+        }
+    }
+
+    void flushUpstream() {
+        if (upstream != null) {
+            upstream.channel().flush();
+        }
+    }
+
+    void onDownstreamWritable() {
+        if (upstream != null) {
+            upstream.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void onUpstreamWritable() {
+        downstream.resume(HttpProxyHandler.WAIT_UPSTREAM);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        ctx.flush();
+    }
+
+    @Override
+    public void onUpstreamRead(Object msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                upstreamReusable = false;
+                closeUpstream();
+                respondLocally(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response: "
+                        + describe(response.decoderResult().cause()) + " (endpoint " + endpoint + ")");
+                return;
+            }
+            int code = response.status().code();
+            if (code == 101 && webSocket) {
+                becomeTunnel(response);
+                return;
+            }
+            interim = code >= 100 && code < 200;
+            prepareResponse(response, code);
+        }
+        ctx.write(msg, ctx.voidPromise());
+        if (!ctx.channel().isWritable()) {
+            upstream.channel().config().setAutoRead(false);
+        }
+        if (msg instanceof LastHttpContent) {
+            if (interim) {
+                interim = false;
+                ctx.flush(); // 100 Continue: the client waits for it before sending the body
+            } else {
+                responseComplete = true;
+                maybeEnd();
+            }
+        }
+    }
+
+    private void prepareResponse(HttpResponse response, int code) {
+        HttpHeaders headers = response.headers();
+        if (!upstream.multiplexed()
+                && (!HttpUtil.isKeepAlive(response)
+                        || (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !HttpUtil.isTransferEncodingChunked(response)
+                                && !headRequest && code != 204 && code != 304 && !interim))) {
+            upstreamReusable = false; // the server closes, or delimits the body by closing
+        }
+        HopByHop.strip(headers, false, upstream.multiplexed());
+        if (interim) {
+            return;
+        }
+        status = code;
+        responseStarted = true;
+        route.responseHeaders().apply(headers);
+        destination.responseHeaders().apply(headers);
+        if (responseCookie != null) {
+            headers.add(HttpHeaderNames.SET_COOKIE, responseCookie);
+        }
+        if (!http2) {
+            boolean bodylessResponse = headRequest || code == 204 || code == 304;
+            if (request.protocolVersion() == HttpVersion.HTTP_1_0 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                HttpUtil.setTransferEncodingChunked(response, false); // HTTP/1.0 has no chunks: close instead
+                keepAlive = false;
+            } else {
+                Framing.responseForHttp1(response, bodylessResponse);
+            }
+            if (!keepAlive || downstream.closing()) {
+                keepAlive = false;
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (done) {
+            return;
+        }
+        Lease closed = upstream;
+        upstream = null;
+        upstreamReusable = false;
+        if (responseStarted) {
+            abort(); // the client cannot get a complete response now
+        } else if (closed != null && closed.reused() && bodyless && requestComplete && !retried) {
+            // A pooled connection the server had already closed: nothing was processed, try anew.
+            retried = true;
+            lease(true);
+        } else {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connection closed before the response"
+                    + (cause != null ? ": " + describe(cause) : "") + " (endpoint " + endpoint + ")");
+        }
+    }
+
+    void onDownstreamClosed() {
+        if (!done) {
+            abort();
+        }
+    }
+
+    /** Answers from the proxy itself, when there is nobody upstream to answer. */
+    private void respondLocally(HttpResponseStatus code, String message) {
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        status = code.code();
+        responseStarted = true;
+        responseComplete = true;
+        discardBody = true;
+        releaseWaiting();
+        ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, code, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (!http2 && (!keepAlive || downstream.closing() || (!requestComplete && !bodyless))) {
+            // Rather than read a body nobody wants, close once the answer is out.
+            keepAlive = false;
+            requestComplete = true;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        maybeEnd();
+    }
+
+    private void rejectMalformed(Throwable cause) {
+        HttpResponseStatus code = cause instanceof TooLongHttpHeaderException
+                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : cause instanceof TooLongHttpLineException
+                        ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                        : HttpResponseStatus.BAD_REQUEST;
+        keepAlive = false; // the decoder cannot find the next request in what follows
+        respondLocally(code, (cause instanceof TooLongFrameException ? "request too large: " : "malformed request: ")
+                + describe(cause));
+    }
+
+    private void maybeEnd() {
+        if (done || !responseComplete) {
+            return;
+        }
+        if (!requestComplete) {
+            if (!discardBody) {
+                // The server answered before the body was sent: read the rest and drop it.
+                discardBody = true;
+                upstreamReusable = false;
+                releaseWaiting();
+                closeUpstream();
+                downstream.resume(HttpProxyHandler.WAIT_UPSTREAM);
+            }
+            return;
+        }
+        done = true;
+        record();
+        ctx.flush(); // the upstream is released below, and with it the flush at its read's end
+        if (upstream != null) {
+            if (upstreamReusable && !upstream.multiplexed()) {
+                downstream.listener().pools().release(upstream);
+            } else {
+                closeUpstream();
+            }
+            upstream = null;
+        }
+        downstream.exchangeEnded(keepAlive);
+    }
+
+    /** Ends the exchange at once, closing both sides (an HTTP/2 stream is reset). */
+    private void abort() {
+        done = true;
+        releaseWaiting();
+        record();
+        closeUpstream();
+        ctx.close();
+    }
+
+    private void record() {
+        if (endpoint != null) {
+            endpoint.requestEnded();
+        }
+        RequestStats stats = destination != null ? destination.stats() : downstream.listener().config().unrouted();
+        stats.record(status, System.nanoTime() - startNanos);
+    }
+
+    private void closeUpstream() {
+        if (upstream != null) {
+            upstream.handler().unbind();
+            upstream.channel().close();
+            upstream = null;
+        }
+    }
+
+    private void releaseWaiting() {
+        if (waiting != null) {
+            waiting.forEach(ReferenceCountUtil::release);
+            waiting.clear();
+        }
+    }
+
+    /**
+     * The upstream accepted a WebSocket upgrade: pass the 101 on, then splice the two connections
+     * together as a byte tunnel, without HTTP codecs on either side.
+     */
+    private void becomeTunnel(HttpResponse response) {
+        status = 101;
+        responseStarted = true;
+        HopByHop.strip(response.headers(), true, false);
+        route.responseHeaders().apply(response.headers());
+        destination.responseHeaders().apply(response.headers());
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        done = true;
+        record();
+        downstream.exchangeBecameTunnel();
+
+        Channel client = ctx.channel();
+        Channel server = upstream.channel();
+        upstream.handler().unbind();
+        ChannelPipeline down = client.pipeline();
+        ChannelPipeline up = server.pipeline();
+        down.addLast(new RelayHandler(server));
+        up.addLast(new RelayHandler(client));
+        down.remove(downstream);
+        if (down.get(HttpServerUpgradeHandler.class) != null) {
+            down.remove(HttpServerUpgradeHandler.class);
+        }
+        down.remove(HttpServerCodec.class);
+        up.remove(upstream.handler());
+        up.remove(HttpClientCodec.class);
+        client.config().setAutoRead(true);
+        server.config().setAutoRead(true);
+        upstream = null;
+    }
+
+    private static boolean isWebSocketUpgrade(HttpHeaders headers) {
+        return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && headers.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message != null ? message : cause.getClass().getSimpleName();
+    }
+
+    // PickContext: what consistent hashing may read of this request.
+
+    @Override
+    public String header(String name) {
+        return request.headers().get(name);
+    }
+
+    @Override
+    public String cookie(String name) {
+        String header = request.headers().get(HttpHeaderNames.COOKIE);
+        if (header == null) {
+            return null;
+        }
+        for (io.netty.handler.codec.http.cookie.Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
+            if (cookie.name().equals(name)) {
+                return cookie.value();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String sourceIp() {
+        Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+        SocketAddress remote = connection != null ? connection.remoteAddress() : null;
+        return remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress()
+                : null;
+    }
+
+    @Override
+    public void setResponseCookie(String name, String value, String path, Duration ttl) {
+        DefaultCookie cookie = new DefaultCookie(name, value);
+        cookie.setPath(path);
+        cookie.setMaxAge(ttl.toSeconds());
+        cookie.setHttpOnly(true);
+        responseCookie = ServerCookieEncoder.STRICT.encode(cookie);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.trellis.proxy.http;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Random version-4 UUIDs for {@code x-request-id}, without the locking of UUID.randomUUID. */
+final class RequestIds {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private RequestIds() {}
+
+    static String next() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long hi = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long lo = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
+        char[] out = new char[36];
+        int p = 0;
+        for (int i = 60; i >= 0; i -= 4) {
+            if (p == 8 || p == 13 || p == 18) {
+                out[p++] = '-';
+            }
+            out[p++] = HEX[(int) (hi >>> i) & 0xF];
+        }
+        out[p++] = '-';
+        for (int i = 60; i >= 0; i -= 4) {
+            if (p == 23) {
+                out[p++] = '-';
+            }
+            out[p++] = HEX[(int) (lo >>> i) & 0xF];
+        }
+        return new String(out);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.trellis.proxy.tcp;
+
+import dev.trellis.proxy.balance.Endpoint;
+import dev.trellis.proxy.balance.PickContext;
+import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.listener.ListenerContext;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opaque TCP: for each accepted connection, picks an endpoint of the listener's cluster,
+ * connects to it and relays bytes both ways. Reading from the client waits until the upstream
+ * connection is up.
+ */
+public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
+
+    private final ListenerContext listener;
+    private final Class<? extends SocketChannel> channelClass;
+
+    public TcpProxyHandler(ListenerContext listener, Class<? extends SocketChannel> channelClass) {
+        this.listener = listener;
+        this.channelClass = channelClass;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Channel client = ctx.channel();
+        client.config().setAutoRead(false);
+        Cluster cluster = listener.config().tcpCluster();
+        Endpoint endpoint = cluster.balancer().pick(new SourceOnly(client));
+        if (endpoint == null) {
+            log.warn("no endpoint for {}: closing connection from {}", cluster.name(), client.remoteAddress());
+            client.close();
+            return;
+        }
+        endpoint.requestStarted();
+        ChannelFuture connect = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(channelClass)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new RelayHandler(client))
+                .connect(endpoint.address());
+        Channel server = connect.channel();
+        server.closeFuture().addListener(f -> endpoint.requestEnded());
+        connect.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                log.warn("upstream connect error to {} ({}): {}", endpoint, cluster.name(), f.cause().getMessage());
+                client.close();
+                return;
+            }
+            ctx.pipeline().replace(this, "relay", new RelayHandler(server));
+            client.config().setAutoRead(true);
+            server.config().setAutoRead(true);
+        });
+        client.closeFuture().addListener(f -> {
+            if (!connect.isDone()) {
+                server.close();
+            }
+        });
+    }
+
+    /** Consistent hashing over TCP can only use the client's address. */
+    private record SourceOnly(Channel client) implements PickContext {
+        @Override
+        public String header(String name) {
+            return null;
+        }
+
+        @Override
+        public String cookie(String name) {
+            return null;
+        }
+
+        @Override
+        public String sourceIp() {
+            return client.remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
+                    ? inet.getAddress().getHostAddress()
+                    : null;
+        }
+
+        @Override
+        public void setResponseCookie(String name, String value, String path, Duration ttl) {}
+    }
+}

@@ -1,0 +1,13 @@
+package dev.trellis.proxy.upstream;
+
+import io.netty.channel.Channel;
+
+/**
+ * The right to send one request upstream: an HTTP/1.1 connection taken from the pool or newly
+ * made, or a new stream of a shared HTTP/2 connection.
+ *
+ * @param reused true when the connection was idle in the pool, so it may have been closed by the
+ *     peer in the meantime; a request that fails on it before any response may be tried again
+ * @param multiplexed true for an HTTP/2 stream, which is never returned to the pool
+ */
+public record Lease(Channel channel, UpstreamHandler handler, boolean reused, boolean multiplexed) {}

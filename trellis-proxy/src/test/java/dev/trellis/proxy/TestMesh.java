@@ -1,0 +1,90 @@
+package dev.trellis.proxy;
+
+import dev.trellis.model.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Config files in a temporary directory and the in-process proxies started from them. */
+final class TestMesh implements AutoCloseable {
+    final Path dir;
+    private final List<StandaloneProxy> proxies = new ArrayList<>();
+    private final List<AutoCloseable> others = new ArrayList<>();
+    final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    TestMesh() {
+        try {
+            dir = Files.createTempDirectory("trellis-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes (or rewrites) a config file. */
+    Path write(String name, String yaml) {
+        try {
+            Path file = dir.resolve(name);
+            Path tmp = dir.resolve("." + name + ".tmp");
+            Files.writeString(tmp, yaml);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    StandaloneProxy start(String proxyName, Path... files) throws ConfigException {
+        return start(proxyName, Duration.ofSeconds(5), files);
+    }
+
+    StandaloneProxy start(String proxyName, Duration drain, Path... files) throws ConfigException {
+        StandaloneProxy proxy = StandaloneProxy.start(
+                files.length == 0 ? List.of(dir) : List.of(files), proxyName, new ProxyServer.Options(2, drain));
+        proxies.add(proxy);
+        return proxy;
+    }
+
+    <T extends AutoCloseable> T closeLater(T resource) {
+        others.add(resource);
+        return resource;
+    }
+
+    HttpResponse<String> get(int port, String path, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (StandaloneProxy proxy : proxies) {
+            proxy.close();
+        }
+        for (AutoCloseable other : others) {
+            other.close();
+        }
+    }
+}

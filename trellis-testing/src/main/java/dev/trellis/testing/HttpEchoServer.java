@@ -1,0 +1,61 @@
+package dev.trellis.testing;
+
+import io.netty.channel.ChannelHandler;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A sample backend that answers every HTTP request with a description of it, so tests and
+ * {@code trellis demo} can see which backend served a request and what reached it.
+ *
+ * <p>Speaks HTTP/1.1 (with keep-alive and pipelining) and cleartext HTTP/2, by prior knowledge or
+ * by {@code Upgrade: h2c}. Every answer carries {@code x-served-by: <name>}. By path:
+ * <ul>
+ *   <li>any path: 200, {@code content-type: application/json}, body
+ *       {@code {"server":"<name>","method":"GET","path":"/x?y=1","protocol":"HTTP/1.1"|"HTTP/2",
+ *       "headers":{"<lower-case name>":"<values joined by ', '>"},"bodyBytes":N}};</li>
+ *   <li>{@code /status/NNN} (200..599): the same body with that status (none for 204 and 304);</li>
+ *   <li>{@code /delay/MS} (0..3600000): the same, {@code MS} milliseconds after the request ends;</li>
+ *   <li>{@code /bytes/N}: {@code N} bytes of {@code application/octet-stream}, streamed as the
+ *       client reads them; byte {@code i} is {@code 'a' + i % 26}.</li>
+ * </ul>
+ * Request bodies are counted as they stream in, never kept, so uploads of any size need no
+ * memory. A malformed request, or a bad number in a special path, gets 400 with
+ * {@code {"server":…,"error":…}}.
+ */
+public final class HttpEchoServer extends SampleServer {
+
+    private final AtomicLong served = new AtomicLong();
+
+    /** A server on an ephemeral port; see {@link #port()} once started. */
+    public HttpEchoServer(String name) {
+        this(name, 0);
+    }
+
+    /** A server on {@code port}, or an ephemeral one if 0. */
+    public HttpEchoServer(String name, int port) {
+        super(name, port);
+    }
+
+    @Override
+    public HttpEchoServer start() {
+        super.start();
+        return this;
+    }
+
+    /** How many requests this server has answered (over any protocol) since it was built. */
+    public long requestCount() {
+        return served.get();
+    }
+
+    /** {@code http://127.0.0.1:<port><path>}. */
+    public URI uri(String path) {
+        return URI.create("http://" + HOST + ":" + port() + path);
+    }
+
+    @Override
+    ChannelHandler childHandler() {
+        EchoResponses responses = new EchoResponses(name());
+        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served));
+    }
+}
