@@ -79,12 +79,14 @@ final class TestMesh implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        for (StandaloneProxy proxy : proxies) {
-            proxy.close();
-        }
+    public void close() {
+        proxies.forEach(StandaloneProxy::close);
         for (AutoCloseable other : others) {
-            other.close();
+            try {
+                other.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close " + other, e);
+            }
         }
     }
 }
