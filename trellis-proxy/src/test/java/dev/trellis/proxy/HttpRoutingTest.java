@@ -248,6 +248,16 @@ class HttpRoutingTest {
     }
 
     @Test
+    void reusesUpstreamConnections() throws Exception {
+        long before = a.connectionCount() + b.connectionCount() + c.connectionCount();
+        for (int i = 0; i < 60; i++) {
+            assertThat(mesh.get(rrPort, "/").statusCode()).isEqualTo(200);
+        }
+        long opened = a.connectionCount() + b.connectionCount() + c.connectionCount() - before;
+        assertThat(opened).as("one connection per endpoint and event loop at most").isLessThanOrEqualTo(6);
+    }
+
+    @Test
     void consistentHashIsStickyPerKey() throws Exception {
         Map<String, String> first = new HashMap<>();
         for (int round = 0; round < 5; round++) {

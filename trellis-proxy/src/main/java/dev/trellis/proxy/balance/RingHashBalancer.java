@@ -12,8 +12,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * Requests without a key go to a random endpoint.
  */
 final class RingHashBalancer implements Balancer {
-    /** Ring points in all, as Envoy's default minimum ring size. */
-    private static final int RING_SIZE = 1024;
+    /**
+     * Ring points per endpoint. A fixed number, not a share of a fixed ring size, so an endpoint
+     * keeps its points whatever the others do: removing one moves only the keys it owned.
+     */
+    private static final int POINTS_PER_ENDPOINT = 256;
 
     private final Endpoint[] endpoints;
     private final HashKey key;
@@ -23,7 +26,7 @@ final class RingHashBalancer implements Balancer {
     RingHashBalancer(Endpoint[] endpoints, HashKey key) {
         this.endpoints = endpoints;
         this.key = key;
-        int perEndpoint = endpoints.length == 0 ? 0 : (RING_SIZE + endpoints.length - 1) / endpoints.length;
+        int perEndpoint = POINTS_PER_ENDPOINT;
         long[] hashes = new long[endpoints.length * perEndpoint];
         Endpoint[] byHash = new Endpoint[hashes.length];
         int n = 0;

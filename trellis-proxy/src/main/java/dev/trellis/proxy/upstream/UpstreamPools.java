@@ -4,6 +4,7 @@ import dev.trellis.proxy.balance.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -12,12 +13,14 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -129,7 +132,8 @@ public final class UpstreamPools {
                             Http2FrameCodecBuilder.forClient()
                                     .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                                     .build(),
-                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+                            new GoAwayHandler(local.http2, address));
                 }
             });
             ChannelFuture made = connection;
@@ -158,6 +162,28 @@ public final class UpstreamPools {
                         }
                     });
         });
+    }
+
+    /**
+     * Takes a connection whose server sent GOAWAY out of the pool: it finishes its open streams,
+     * and new requests get a new connection.
+     */
+    private static final class GoAwayHandler extends ChannelInboundHandlerAdapter {
+        private final Map<InetSocketAddress, ChannelFuture> pool;
+        private final InetSocketAddress address;
+
+        GoAwayHandler(Map<InetSocketAddress, ChannelFuture> pool, InetSocketAddress address) {
+            this.pool = pool;
+            this.address = address;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2GoAwayFrame) {
+                pool.computeIfPresent(address, (k, connection) -> connection.channel() == ctx.channel() ? null : connection);
+            }
+            ReferenceCountUtil.release(msg); // connection-level frames end here
+        }
     }
 
     private ChannelFuture connect(EventLoop loop, InetSocketAddress address, ChannelInitializer<Channel> init) {
