@@ -112,6 +112,36 @@ class ProxyProcessTest {
     }
 
     @Test
+    void sighupReloadsTheConfig() throws Exception {
+        startProxy();
+        Path config = dir.resolve("mesh.yaml");
+        // Hold the file's timestamp so only the signal, not the file watch, can apply the change.
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(config);
+        Files.writeString(config, Files.readString(config) + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: app}
+                spec:
+                  hosts: [app]
+                  http:
+                  - route: [{destination: {host: app}, headers: {response: {set: {x-reloaded: "yes"}}}}]
+                """);
+        Files.setLastModifiedTime(config, before);
+        Thread.sleep(1500);
+        assertThat(get("/").headers().firstValue("x-reloaded")).isEmpty();
+
+        new ProcessBuilder("kill", "-HUP", Long.toString(proxy.pid())).start().waitFor();
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/").headers().firstValue("x-reloaded").isPresent());
+        assertThat(proxy.isAlive()).isTrue();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void rejectsBadConfigWithClearErrorAndExitCode() throws Exception {
         Path config = Files.writeString(dir.resolve("bad.yaml"), """
                 apiVersion: trellis.dev/v1alpha1
