@@ -3,6 +3,7 @@ package dev.trellis.cli;
 import dev.trellis.model.ConfigException;
 import dev.trellis.proxy.ProxyServer;
 import dev.trellis.proxy.StandaloneProxy;
+import io.netty.util.ResourceLeakDetector;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,6 +44,11 @@ final class ProxyCommand implements Callable<Integer> {
         if (n < 1) {
             System.err.println("trellis proxy: --threads: " + n + " (expected: 1 or more)");
             return 2;
+        }
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            // Leak tracking costs every message a little; the tests run it at paranoid level,
+            // and an operator can turn it on with -Dio.netty.leakDetection.level=simple.
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
         StandaloneProxy proxy;
         try {

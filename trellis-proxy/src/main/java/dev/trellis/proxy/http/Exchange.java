@@ -11,6 +11,7 @@ import dev.trellis.proxy.tcp.RelayHandler;
 import dev.trellis.proxy.telemetry.RequestStats;
 import dev.trellis.proxy.upstream.Lease;
 import dev.trellis.proxy.upstream.ResponseSink;
+import dev.trellis.proxy.upstream.UpstreamPools;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -40,10 +41,9 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -55,9 +55,10 @@ import java.util.ArrayDeque;
  * of the downstream channel, which is also the loop of its upstream connection.
  */
 final class Exchange implements ResponseSink, PickContext {
-    private static final String X_REQUEST_ID = "x-request-id";
-    private static final String X_FORWARDED_FOR = "x-forwarded-for";
-    private static final String X_FORWARDED_PROTO = "x-forwarded-proto";
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString HTTP = AsciiString.cached("http");
 
     private final HttpProxyHandler downstream;
     private final ChannelHandlerContext ctx;
@@ -152,7 +153,7 @@ final class Exchange implements ResponseSink, PickContext {
             headers.set(X_FORWARDED_FOR, forwarded == null ? client : forwarded + ", " + client);
         }
         if (!headers.contains(X_FORWARDED_PROTO)) {
-            headers.set(X_FORWARDED_PROTO, "http");
+            headers.set(X_FORWARDED_PROTO, HTTP);
         }
         route.requestHeaders().apply(headers);
         destination.requestHeaders().apply(headers);
@@ -167,31 +168,42 @@ final class Exchange implements ResponseSink, PickContext {
         }
     }
 
+    /** @param fresh a new connection, not an idle one (a retry, or a WebSocket upgrade) */
     private void lease(boolean fresh) {
-        Cluster cluster = destination.cluster();
-        Future<Lease> leased = downstream.listener().pools().acquire(
-                ctx.channel().eventLoop(), endpoint, cluster.protocol().requiresHttp2(), fresh || webSocket);
-        if (leased.isDone()) {
-            onLeased(leased);
+        UpstreamPools pools = downstream.listener().pools();
+        boolean http2 = destination.cluster().protocol().requiresHttp2();
+        Lease idle = http2 || fresh || webSocket ? null : pools.idle(endpoint);
+        if (idle != null) {
+            send(idle);
+            return;
+        }
+        Future<Lease> opened = pools.open(ctx.channel().eventLoop(), endpoint, http2);
+        if (opened.isDone()) {
+            onOpened(opened);
         } else {
             downstream.pause(HttpProxyHandler.WAIT_UPSTREAM);
-            leased.addListener(f -> onLeased(leased));
+            opened.addListener(f -> onOpened(opened));
         }
     }
 
-    private void onLeased(Future<Lease> leased) {
+    private void onOpened(Future<Lease> opened) {
         if (done) {
-            if (leased.isSuccess()) {
-                leased.getNow().channel().close();
+            if (opened.isSuccess()) {
+                opened.getNow().channel().close();
             }
             return;
         }
-        if (!leased.isSuccess()) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(leased.cause())
+        if (!opened.isSuccess()) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(opened.cause())
                     + " (endpoint " + endpoint + ", cluster " + destination.cluster().name() + ")");
             return;
         }
-        upstream = leased.getNow();
+        send(opened.getNow());
+    }
+
+    /** Sends the request, and what was read of its body so far, on a leased connection or stream. */
+    private void send(Lease lease) {
+        upstream = lease;
         upstream.handler().bind(this);
         Channel up = upstream.channel();
         up.write(request, up.voidPromise());
@@ -522,11 +534,7 @@ final class Exchange implements ResponseSink, PickContext {
 
     @Override
     public String sourceIp() {
-        Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
-        SocketAddress remote = connection != null ? connection.remoteAddress() : null;
-        return remote instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress()
-                : null;
+        return downstream.clientIp();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.trellis.proxy.http;
 
 import dev.trellis.proxy.listener.ListenerContext;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -8,6 +9,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +36,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private int pauses;
     private boolean closing;
     private boolean firstRequestSeen;
+    private String clientIp;
 
     /** @param http2 the channel is one HTTP/2 stream, not an HTTP/1.1 connection */
     public HttpProxyHandler(ListenerContext listener, boolean http2) {
@@ -50,6 +54,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     boolean http2() {
         return http2;
+    }
+
+    /** The client's IP address as text (for HTTP/2, of the connection the stream is on), or null. */
+    String clientIp() {
+        if (clientIp == null) {
+            Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+            SocketAddress remote = connection != null ? connection.remoteAddress() : null;
+            if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+                clientIp = inet.getAddress().getHostAddress();
+            }
+        }
+        return clientIp;
     }
 
     boolean closing() {

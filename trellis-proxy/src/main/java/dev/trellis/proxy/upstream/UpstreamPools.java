@@ -65,25 +65,29 @@ public final class UpstreamPools {
     }
 
     /**
-     * A lease on a connection or stream to {@code endpoint}, made on {@code loop} (the caller's).
-     *
-     * @param fresh never reuse an idle connection (for retries and protocol upgrades)
+     * An idle HTTP/1.1 connection to {@code endpoint} from the caller's event loop, or null. The
+     * common case of a request: no allocation, no waiting.
      */
-    public Future<Lease> acquire(EventLoop loop, Endpoint endpoint, boolean http2, boolean fresh) {
-        LoopPools local = pools.get();
+    public Lease idle(Endpoint endpoint) {
+        ArrayDeque<Channel> idle = pools.get().idle.get(endpoint.address());
+        Channel channel;
+        while (idle != null && (channel = idle.pollLast()) != null) {
+            if (channel.isActive()) {
+                return new Lease(channel, channel.pipeline().get(UpstreamHandler.class), true, false);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A new HTTP/1.1 connection to {@code endpoint}, or a new stream of the shared HTTP/2
+     * connection to it, made on {@code loop} (the caller's).
+     */
+    public Future<Lease> open(EventLoop loop, Endpoint endpoint, boolean http2) {
         Promise<Lease> promise = loop.newPromise();
         if (http2) {
-            acquireStream(loop, local, endpoint.address(), promise);
+            acquireStream(loop, pools.get(), endpoint.address(), promise);
             return promise;
-        }
-        if (!fresh) {
-            ArrayDeque<Channel> idle = local.idle.get(endpoint.address());
-            Channel channel;
-            while (idle != null && (channel = idle.pollLast()) != null) {
-                if (channel.isActive()) {
-                    return promise.setSuccess(new Lease(channel, channel.pipeline().get(UpstreamHandler.class), true, false));
-                }
-            }
         }
         connect(loop, endpoint.address(), new ChannelInitializer<>() {
                     @Override
