@@ -290,6 +290,15 @@ class HttpRoutingTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.body()).contains("\"bodyBytes\":" + upload.length);
 
+        HttpResponse<String> chunked = mesh.http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + catalogPort + "/chunked"))
+                .header("x-canary", "yes")
+                .expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).isEqualTo(200);
+        assertThat(chunked.body()).contains("\"transfer-encoding\":\"chunked\"").contains("\"bodyBytes\":" + upload.length);
+
         HttpResponse<byte[]> download = mesh.http.send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://127.0.0.1:" + catalogPort + "/bytes/5000000"))
                 .header("x-canary", "yes").build(), HttpResponse.BodyHandlers.ofByteArray());

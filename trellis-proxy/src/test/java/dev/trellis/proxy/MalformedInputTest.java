@@ -62,6 +62,12 @@ class MalformedInputTest {
     }
 
     @Test
+    void brokenChunkedBodyGets400() throws Exception {
+        assertThat(exchange("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n"))
+                .startsWith("HTTP/1.1 400").contains("malformed request");
+    }
+
+    @Test
     void oversizedHeadersGet431() throws Exception {
         String big = "x-big: " + "a".repeat(70 * 1024) + "\r\n";
         assertThat(exchange("GET / HTTP/1.1\r\nHost: x\r\n" + big + "\r\n"))

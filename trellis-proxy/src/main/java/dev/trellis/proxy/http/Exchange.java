@@ -223,6 +223,16 @@ final class Exchange implements ResponseSink, PickContext {
     }
 
     void requestContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            content.release(); // a broken body (a bad chunk): the upstream must not take it as whole
+            if (responseStarted) {
+                abort();
+            } else {
+                closeUpstream();
+                rejectMalformed(content.decoderResult().cause());
+            }
+            return;
+        }
         boolean last = content instanceof LastHttpContent;
         if (last) {
             requestComplete = true;
@@ -291,6 +301,10 @@ final class Exchange implements ResponseSink, PickContext {
             }
             interim = code >= 100 && code < 200;
             prepareResponse(response, code);
+        } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+            content.release(); // the upstream broke its body's framing: the client must not take it as whole
+            abort();
+            return;
         }
         ctx.write(msg, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
