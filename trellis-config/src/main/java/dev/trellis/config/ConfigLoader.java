@@ -68,6 +68,8 @@ public final class ConfigLoader {
                 default -> throw new IllegalStateException("no list for " + document.meta());
             }
         }
+        HostClaims.check(services, destinationRules, problems);
+        problems.throwIfAny();
         return new MeshConfig(proxies, services, virtualServices, destinationRules);
     }
 }

@@ -253,6 +253,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void rejectsTwoServiceEntriesOrDestinationRulesForOneHost() {
+        String otherEntry = serviceEntry("catalog").replace("metadata: {name: catalog}", "metadata: {name: catalog-copy}");
+        String otherRule = rule("catalog").replace("metadata: {name: catalog}", "metadata: {name: catalog-copy}");
+        assertThat(problems(serviceEntry("catalog") + "---\n" + otherEntry + "---\n" + rule("catalog") + "---\n" + otherRule))
+                .containsExactly(
+                        "test.yaml (document 2) ServiceEntry default/catalog-copy: spec.hosts[0]: "
+                                + "\"catalog.default.svc.cluster.local\" is already declared by ServiceEntry default/catalog "
+                                + "in test.yaml (document 1) (expected: one ServiceEntry per host)",
+                        "test.yaml (document 4) DestinationRule default/catalog-copy: spec.host: "
+                                + "\"catalog.default.svc.cluster.local\" is already declared by DestinationRule default/catalog "
+                                + "in test.yaml (document 3) (expected: one DestinationRule per host)");
+    }
+
+    @Test
     void rejectsTwoProxiesOfTheSameNameEvenInOtherNamespaces() {
         String proxy = """
                 apiVersion: trellis.dev/v1alpha1

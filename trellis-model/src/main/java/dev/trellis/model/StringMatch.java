@@ -20,7 +20,7 @@ public sealed interface StringMatch {
         }
     }
 
-    /** The whole string matches the RE2-style regular expression {@code value}. */
+    /** The whole string matches the regular expression {@code value} (java.util.regex syntax, which accepts the common RE2 forms). */
     record Regex(String value) implements StringMatch {
         public Regex {
             Objects.requireNonNull(value, "value");

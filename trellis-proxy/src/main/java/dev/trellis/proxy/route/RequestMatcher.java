@@ -1,6 +1,7 @@
 package dev.trellis.proxy.route;
 
 import dev.trellis.model.RouteMatch;
+import dev.trellis.model.StringMatch;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -20,7 +21,10 @@ public final class RequestMatcher {
 
     RequestMatcher(Route route, RouteMatch match) {
         this.route = route;
-        this.uri = match.uri().map(m -> StringMatcher.of(m, match.ignoreUriCase())).orElse(null);
+        // As in Istio, ignoreUriCase applies to exact and prefix matches, not to regular expressions.
+        this.uri = match.uri()
+                .map(m -> StringMatcher.of(m, match.ignoreUriCase() && !(m instanceof StringMatch.Regex)))
+                .orElse(null);
         this.method = match.method().map(m -> StringMatcher.of(m, false)).orElse(null);
         this.authority = match.authority().map(m -> StringMatcher.of(m, true)).orElse(null);
         this.headerNames = match.headers().keySet().toArray(NO_NAMES);
