@@ -1,18 +1,24 @@
 package dev.trellis.proxy.http;
 
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Random version-4 UUIDs for {@code x-request-id}, without the locking of UUID.randomUUID. */
+/**
+ * Random version-4 UUIDs for {@code x-request-id}: without the locking of UUID.randomUUID, and as
+ * ASCII bytes the HTTP encoder copies as they are, with no String in between.
+ */
 final class RequestIds {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final int LENGTH = 36;
 
     private RequestIds() {}
 
-    static String next() {
+    static AsciiString next() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long hi = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
         long lo = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
-        char[] out = new char[36];
+        byte[] out = new byte[LENGTH];
         int p = 0;
         for (int i = 60; i >= 0; i -= 4) {
             if (p == 8 || p == 13 || p == 18) {
@@ -27,6 +33,6 @@ final class RequestIds {
             }
             out[p++] = HEX[(int) (lo >>> i) & 0xF];
         }
-        return new String(out);
+        return new AsciiString(out, false);
     }
 }
