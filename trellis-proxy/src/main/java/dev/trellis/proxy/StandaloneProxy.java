@@ -3,8 +3,10 @@ package dev.trellis.proxy;
 import dev.trellis.config.ConfigLoader;
 import dev.trellis.model.ConfigException;
 import dev.trellis.model.MeshConfig;
-import dev.trellis.proxy.config.ConfigCompiler;
+import dev.trellis.model.ProxyBootstrap;
 import dev.trellis.proxy.config.ProxyConfig;
+import dev.trellis.proxy.xds.XdsAdapter;
+import dev.trellis.xds.snapshot.ProxySnapshotBuilder;
 import dev.trellis.proxy.telemetry.Metrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,10 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A proxy configured from files, with no control plane: reads the documents, compiles them and
- * runs the result, then applies every change to the files (or a reload on request) while it
- * runs. A change that does not read, compile or bind is refused with its errors logged, and the
- * running config stays.
+ * A proxy configured from files, with no control plane. It takes the same path as a proxy fed by
+ * a control plane: the documents are read into the mesh model, the model is built into this
+ * proxy's xDS resources, and the xDS adapter turns those into what runs. Every change to the
+ * files (or a reload on request) takes that path again. A change that does not read, build,
+ * adapt or bind is refused with its errors logged, and the running config stays.
  */
 public final class StandaloneProxy implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StandaloneProxy.class);
@@ -36,7 +39,7 @@ public final class StandaloneProxy implements AutoCloseable {
 
     private final List<Path> paths;
     private final String proxyName;
-    private final ConfigCompiler compiler;
+    private final XdsAdapter adapter;
     private final ProxyServer server;
     private final ScheduledExecutorService watcher;
     private Map<Path, FileTime> lastSeen;
@@ -45,9 +48,9 @@ public final class StandaloneProxy implements AutoCloseable {
         this.paths = List.copyOf(paths);
         this.proxyName = proxyName;
         Metrics metrics = new Metrics();
-        this.compiler = new ConfigCompiler(metrics);
+        this.adapter = new XdsAdapter(metrics);
         this.lastSeen = snapshot();
-        this.server = ProxyServer.start(compiler.compile(ConfigLoader.load(paths), proxyName, null), metrics, options);
+        this.server = ProxyServer.start(configure(null), metrics, options);
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "trellis-config-watch");
             t.setDaemon(true);
@@ -72,15 +75,24 @@ public final class StandaloneProxy implements AutoCloseable {
     public synchronized boolean reload() {
         lastSeen = snapshot();
         try {
-            MeshConfig mesh = ConfigLoader.load(paths);
-            ProxyConfig next = compiler.compile(mesh, proxyName, server.config());
-            server.apply(next);
+            server.apply(configure(server.config()));
             log.info("configuration reloaded from {}", paths);
             return true;
         } catch (ConfigException e) {
             log.error("configuration change refused, the running configuration stays: {}", e.getMessage());
             return false;
         }
+    }
+
+    /** Documents to model to xDS resources to runtime config: the one path every proxy takes. */
+    private ProxyConfig configure(ProxyConfig previous) throws ConfigException {
+        MeshConfig mesh = ConfigLoader.load(paths);
+        ProxyBootstrap bootstrap = Bootstraps.select(mesh, proxyName);
+        ProxySnapshotBuilder.Result snapshot = ProxySnapshotBuilder.build(mesh, bootstrap);
+        if (!snapshot.problems().isEmpty()) {
+            throw new ConfigException(snapshot.problems());
+        }
+        return adapter.adapt(bootstrap, snapshot.resources(), previous);
     }
 
     private void reloadIfChanged() {

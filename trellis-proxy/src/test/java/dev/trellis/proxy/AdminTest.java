@@ -83,7 +83,13 @@ class AdminTest {
         assertThat(listener.at("/routes/0/name").asText()).isEqualTo("teapot");
         assertThat(listener.at("/routes/1/destinations/0/cluster").asText()).isEqualTo("outbound|80||app.shop.svc.cluster.local");
         assertThat(json.at("/clusters/0/endpoints/0/address").asText()).isEqualTo("127.0.0.1:" + app.port());
-        assertThat(json.at("/resources/virtualServices/0/meta/origin/file").asText()).endsWith("mesh.yaml");
+        JsonNode routes = json.at("/xds/RDS/resources/0");
+        assertThat(routes.at("/name").asText()).isEqualTo("app.shop.svc.cluster.local:80");
+        assertThat(routes.at("/virtualHosts/0/routes/0/metadata/filterMetadata/trellis/config").asText())
+                .as("each route names the document it came from").isEqualTo("VirtualService shop/app");
+        assertThat(json.at("/xds/LDS/resources/0/filterChains/0/filters/0/typedConfig/@type").asText())
+                .endsWith("HttpConnectionManager");
+        assertThat(json.at("/xds/CDS/version").asText()).matches("[0-9a-f]{16}");
     }
 
     @Test

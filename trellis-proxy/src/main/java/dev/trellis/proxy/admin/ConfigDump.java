@@ -1,6 +1,7 @@
 package dev.trellis.proxy.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
@@ -11,12 +12,19 @@ import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.config.ProxyConfig;
 import dev.trellis.proxy.route.Route;
+import dev.trellis.xds.XdsJson;
+import dev.trellis.xds.XdsResources;
+import dev.trellis.xds.XdsType;
+import com.google.protobuf.Message;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The running config as JSON: the bootstrap, listeners with their bound ports and routes,
- * clusters with their endpoints and live load, and the resources they were compiled from.
+ * clusters with their endpoints and live load, and the xDS resources they were built from with
+ * each type's version, in the proto3 JSON form Envoy's config dump uses.
  */
 final class ConfigDump {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -32,21 +40,34 @@ final class ConfigDump {
     }
 
     String json() {
+        try {
+            return JSON.writeValueAsString(dump()) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("config dump failed", e);
+        }
+    }
+
+    private Map<String, Object> dump() throws JsonProcessingException {
         ProxyConfig config = proxy.config();
         Map<String, Integer> ports = proxy.ports();
         Map<String, Object> dump = new LinkedHashMap<>();
         dump.put("bootstrap", config.bootstrap());
         dump.put("listeners", config.listeners().stream().map(l -> listener(l, ports.getOrDefault(l.name(), l.port()))).toList());
         dump.put("clusters", config.clusters().values().stream().map(ConfigDump::cluster).toList());
-        dump.put("resources", Map.of(
-                "services", config.mesh().services(),
-                "virtualServices", config.mesh().virtualServices(),
-                "destinationRules", config.mesh().destinationRules()));
-        try {
-            return JSON.writeValueAsString(dump) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("config dump failed", e);
+        dump.put("xds", xds(config.resources()));
+        return dump;
+    }
+
+    private static Map<String, Object> xds(XdsResources resources) throws JsonProcessingException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (XdsType type : XdsType.values()) {
+            List<JsonNode> items = new ArrayList<>();
+            for (Message resource : resources.of(type).values()) {
+                items.add(JSON.readTree(XdsJson.print(resource)));
+            }
+            out.put(type.shortName(), Map.of("version", resources.version(type), "resources", items));
         }
+        return out;
     }
 
     private static Map<String, Object> listener(ListenerConfig listener, int port) {
@@ -54,7 +75,7 @@ final class ConfigDump {
         out.put("name", listener.name());
         out.put("direction", listener.direction());
         out.put("address", listener.host() + ":" + port);
-        out.put("protocol", listener.protocol());
+        out.put("kind", listener.kind());
         if (listener.tcpCluster() != null) {
             out.put("cluster", listener.tcpCluster().name());
         } else {
@@ -67,7 +88,7 @@ final class ConfigDump {
         return Map.of(
                 "name", route.name(),
                 "destinations", route.clusters().stream()
-                        .map(c -> Map.of("cluster", c.cluster().name(), "weight", c.weight()))
+                        .map(c -> Map.of("cluster", c.name(), "weight", c.weight()))
                         .toList());
     }
 
@@ -75,8 +96,8 @@ final class ConfigDump {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", cluster.name());
         out.put("service", cluster.service());
-        out.put("protocol", cluster.protocol());
-        out.put("loadBalancer", cluster.spec().loadBalancer());
+        out.put("http2", cluster.http2());
+        out.put("lbPolicy", cluster.spec().lbPolicy());
         out.put("endpoints", cluster.endpoints().stream().map(ConfigDump::endpoint).toList());
         return out;
     }

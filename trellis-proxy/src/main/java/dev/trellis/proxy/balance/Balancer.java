@@ -1,6 +1,5 @@
 package dev.trellis.proxy.balance;
 
-import dev.trellis.model.LoadBalancer;
 import java.util.List;
 
 /**
@@ -11,15 +10,13 @@ public interface Balancer {
     /** The chosen endpoint, or null when the cluster has none. */
     Endpoint pick(PickContext request);
 
-    static Balancer create(LoadBalancer policy, List<Endpoint> endpoints) {
+    static Balancer create(LbPolicy policy, List<Endpoint> endpoints) {
         Endpoint[] all = endpoints.toArray(Endpoint[]::new);
         return switch (policy) {
-            case LoadBalancer.Simple s -> switch (s.algorithm()) {
-                case ROUND_ROBIN -> new RoundRobinBalancer(all);
-                case LEAST_REQUEST -> new LeastRequestBalancer(all);
-                case RANDOM -> new RandomBalancer(all);
-            };
-            case LoadBalancer.ConsistentHash h -> new RingHashBalancer(all, h.key());
+            case ROUND_ROBIN -> new RoundRobinBalancer(all);
+            case LEAST_REQUEST -> new LeastRequestBalancer(all);
+            case RANDOM -> new RandomBalancer(all);
+            case RING_HASH -> new RingHashBalancer(all);
         };
     }
 }

@@ -1,8 +1,6 @@
 package dev.trellis.proxy.balance;
 
-import dev.trellis.model.LoadBalancer.HashKey;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -19,13 +17,11 @@ final class RingHashBalancer implements Balancer {
     private static final int POINTS_PER_ENDPOINT = 256;
 
     private final Endpoint[] endpoints;
-    private final HashKey key;
     private final long[] points;
     private final Endpoint[] owners;
 
-    RingHashBalancer(Endpoint[] endpoints, HashKey key) {
+    RingHashBalancer(Endpoint[] endpoints) {
         this.endpoints = endpoints;
-        this.key = key;
         int perEndpoint = POINTS_PER_ENDPOINT;
         long[] hashes = new long[endpoints.length * perEndpoint];
         Endpoint[] byHash = new Endpoint[hashes.length];
@@ -55,7 +51,7 @@ final class RingHashBalancer implements Balancer {
         if (endpoints.length == 0) {
             return null;
         }
-        String value = keyOf(request);
+        String value = request.hashKey();
         if (value == null) {
             return endpoints[ThreadLocalRandom.current().nextInt(endpoints.length)];
         }
@@ -71,23 +67,6 @@ final class RingHashBalancer implements Balancer {
             }
         }
         return owners[lo == points.length ? 0 : lo];
-    }
-
-    private String keyOf(PickContext request) {
-        return switch (key) {
-            case HashKey.Header h -> request.header(h.name());
-            case HashKey.SourceIp ignored -> request.sourceIp();
-            case HashKey.Cookie c -> {
-                String value = request.cookie(c.name());
-                if (value == null && !c.ttl().isZero()) {
-                    byte[] random = new byte[8];
-                    ThreadLocalRandom.current().nextBytes(random);
-                    value = HexFormat.of().formatHex(random);
-                    request.setResponseCookie(c.name(), value, c.path(), c.ttl());
-                }
-                yield value;
-            }
-        };
     }
 
     /** FNV-1a over the chars, finished with MurmurHash3's 64-bit mixer for a good spread. */

@@ -1,10 +1,11 @@
 package dev.trellis.proxy.config;
 
-import dev.trellis.model.LoadBalancer;
-import dev.trellis.model.Protocol;
 import dev.trellis.proxy.balance.Balancer;
 import dev.trellis.proxy.balance.Endpoint;
+import dev.trellis.proxy.balance.LbPolicy;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,21 +17,44 @@ public final class Cluster {
     private final List<Endpoint> endpoints;
     private final Balancer balancer;
 
-    /** What defines a cluster; two clusters with equal specs are interchangeable. */
-    public record Spec(String name, String service, Protocol protocol, List<EndpointSpec> endpoints, LoadBalancer loadBalancer) {
+    /**
+     * What defines a cluster; two clusters with equal specs are interchangeable.
+     *
+     * @param service the fully qualified host of the service behind the cluster
+     * @param http2 whether connections to the endpoints speak HTTP/2 (h2c)
+     */
+    public record Spec(String name, String service, boolean http2, List<EndpointSpec> endpoints, LbPolicy lbPolicy) {
         public Spec {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(service, "service");
             endpoints = List.copyOf(endpoints);
+            Objects.requireNonNull(lbPolicy, "lbPolicy");
         }
     }
 
-    /** One endpoint of a cluster spec. */
-    public record EndpointSpec(String host, int port, java.util.Map<String, String> labels) {}
+    /** One endpoint of a cluster spec: a host name is resolved at each connect. */
+    public record EndpointSpec(String host, int port, Map<String, String> labels) {
+        public EndpointSpec {
+            labels = Map.copyOf(labels);
+        }
+    }
 
-    public Cluster(Spec spec) {
+    /**
+     * @param previous the cluster this one replaces, or null: endpoints it shares with it are
+     *     carried over, so their in-flight counts stay true while requests sent before the change finish
+     */
+    public Cluster(Spec spec, Cluster previous) {
         this.spec = spec;
-        this.endpoints = spec.endpoints().stream().map(e -> new Endpoint(e.host(), e.port(), e.labels())).toList();
-        this.balancer = Balancer.create(spec.loadBalancer(), endpoints);
+        Map<EndpointSpec, Endpoint> running = new HashMap<>();
+        if (previous != null) {
+            for (Endpoint endpoint : previous.endpoints) {
+                running.put(new EndpointSpec(endpoint.host(), endpoint.port(), endpoint.labels()), endpoint);
+            }
+        }
+        this.endpoints = spec.endpoints().stream()
+                .map(e -> running.getOrDefault(e, new Endpoint(e.host(), e.port(), e.labels())))
+                .toList();
+        this.balancer = Balancer.create(spec.lbPolicy(), endpoints);
     }
 
     public String name() {
@@ -42,8 +66,8 @@ public final class Cluster {
         return spec.service();
     }
 
-    public Protocol protocol() {
-        return spec.protocol();
+    public boolean http2() {
+        return spec.http2();
     }
 
     public Spec spec() {

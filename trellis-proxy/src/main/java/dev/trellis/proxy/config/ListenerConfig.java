@@ -1,18 +1,19 @@
 package dev.trellis.proxy.config;
 
-import dev.trellis.model.Protocol;
 import dev.trellis.proxy.route.RouteTable;
 import dev.trellis.proxy.telemetry.RequestStats;
 import java.util.Objects;
 
 /**
- * What one listening socket does with its connections, compiled from the mesh model.
+ * What one listening socket does with its connections.
  *
- * @param name stable identity across reloads: a listener keeps its socket while its name stays
+ * @param name stable identity across updates: a listener keeps its socket while its name stays
  * @param host the address it binds
  * @param port the port it binds; 0 picks a free one
- * @param protocol HTTP protocols route requests by {@code routes}; TCP relays to {@code tcpCluster}
+ * @param kind HTTP listeners route requests by {@code routes}; TCP ones relay to {@code tcpCluster}
+ * @param webSocket whether HTTP/1.1 requests may upgrade to WebSocket
  * @param tcpCluster the cluster a TCP listener relays to, or null for HTTP listeners
+ * @param tcpHashSourceIp whether a TCP listener hashes on the client's address for consistent hashing
  * @param unrouted stats of requests that matched no route
  */
 public record ListenerConfig(
@@ -20,9 +21,11 @@ public record ListenerConfig(
         Direction direction,
         String host,
         int port,
-        Protocol protocol,
+        Kind kind,
         RouteTable routes,
+        boolean webSocket,
         Cluster tcpCluster,
+        boolean tcpHashSourceIp,
         RequestStats unrouted) {
     public enum Direction {
         /** Traffic from the local workload to other services. */
@@ -31,13 +34,21 @@ public record ListenerConfig(
         INBOUND
     }
 
+    /** What a listener speaks. */
+    public enum Kind {
+        /** HTTP/1.1, h2c by prior knowledge or by upgrade, gRPC, WebSocket upgrades. */
+        HTTP,
+        /** Opaque bytes. */
+        TCP
+    }
+
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(routes, "routes");
-        if (protocol == Protocol.TCP) {
+        if (kind == Kind.TCP) {
             Objects.requireNonNull(tcpCluster, "tcpCluster");
         }
     }

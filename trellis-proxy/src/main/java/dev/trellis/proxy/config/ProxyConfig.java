@@ -1,23 +1,25 @@
 package dev.trellis.proxy.config;
 
-import dev.trellis.model.MeshConfig;
 import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.xds.XdsResources;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * Everything one running proxy needs, compiled from the mesh model and ready for the request
- * path: listeners with their route tables, and the clusters the routes point at. Immutable; a
- * reload compiles a whole new one and swaps it in.
+ * Everything one running proxy needs, ready for the request path: listeners with their route
+ * tables, and the clusters the routes point at. Immutable; an update builds a whole new one
+ * and swaps it in.
  *
- * @param mesh the model it was compiled from, for the config dump
+ * @param resources the xDS resources it was built from, for the config dump
  */
 public record ProxyConfig(
-        ProxyBootstrap bootstrap, List<ListenerConfig> listeners, Map<String, Cluster> clusters, MeshConfig mesh) {
+        ProxyBootstrap bootstrap, List<ListenerConfig> listeners, Map<String, Cluster> clusters, XdsResources resources) {
     public ProxyConfig {
         listeners = List.copyOf(listeners);
-        clusters = Map.copyOf(clusters);
+        clusters = Collections.unmodifiableSortedMap(new TreeMap<>(clusters));
     }
 
     public Optional<ListenerConfig> listener(String name) {

@@ -4,7 +4,7 @@ import dev.trellis.proxy.balance.Endpoint;
 import dev.trellis.proxy.balance.PickContext;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.config.ListenerConfig;
-import dev.trellis.proxy.route.RequestMatcher;
+import dev.trellis.proxy.route.HashPolicy;
 import dev.trellis.proxy.route.Route;
 import dev.trellis.proxy.route.WeightedCluster;
 import dev.trellis.proxy.tcp.RelayHandler;
@@ -54,7 +54,7 @@ import java.util.ArrayDeque;
  * the response down with backpressure both ways, then record the outcome. Runs on the event loop
  * of the downstream channel, which is also the loop of its upstream connection.
  */
-final class Exchange implements ResponseSink, PickContext {
+final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
@@ -105,7 +105,8 @@ final class Exchange implements ResponseSink, PickContext {
         }
         keepAlive = http2 || HttpUtil.isKeepAlive(request);
         headRequest = HttpMethod.HEAD.equals(request.method());
-        webSocket = !http2 && isWebSocketUpgrade(request.headers());
+        ListenerConfig config = downstream.listener().config();
+        webSocket = !http2 && config.webSocket() && isWebSocketUpgrade(request.headers());
         if (request instanceof FullHttpRequest full) {
             requestComplete = true;
             if (!full.content().isReadable()) {
@@ -118,30 +119,33 @@ final class Exchange implements ResponseSink, PickContext {
             bodyless = !http2 && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
         }
 
-        ListenerConfig config = downstream.listener().config();
-        RequestMatcher match = config.routes().match(request);
-        if (match == null) {
+        route = config.routes().match(request);
+        if (route == null) {
             respondLocally(HttpResponseStatus.NOT_FOUND, "no route matched " + request.method() + " "
                     + request.headers().get(HttpHeaderNames.HOST, "") + request.uri() + " on listener " + config.name());
             return;
         }
-        route = match.route();
         destination = route.pickCluster();
         Cluster cluster = destination.cluster();
+        if (cluster == null) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "cluster " + destination.name() + " not found (route "
+                    + route.name() + ")");
+            return;
+        }
         endpoint = cluster.balancer().pick(this);
         if (endpoint == null) {
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream for " + cluster.name());
             return;
         }
         endpoint.requestStarted();
-        prepareRequest(match, cluster);
+        prepareRequest(cluster);
         lease(false);
     }
 
-    private void prepareRequest(RequestMatcher match, Cluster cluster) {
+    private void prepareRequest(Cluster cluster) {
         HttpHeaders headers = request.headers();
         HopByHop.strip(headers, webSocket, http2);
-        if (http2 && !cluster.protocol().requiresHttp2()) {
+        if (http2 && !cluster.http2()) {
             Framing.requestFromHttp2(request);
         }
         if (!headers.contains(X_REQUEST_ID)) {
@@ -157,8 +161,8 @@ final class Exchange implements ResponseSink, PickContext {
         }
         route.requestHeaders().apply(headers);
         destination.requestHeaders().apply(headers);
-        if (route.uriRewrite() != null) {
-            request.setUri(match.rewriteUri(request.uri(), route.uriRewrite()));
+        if (route.pathRewrite() != null) {
+            request.setUri(route.pathRewrite().apply(request.uri()));
         }
         if (route.authorityRewrite() != null) {
             headers.set(HttpHeaderNames.HOST, route.authorityRewrite());
@@ -171,7 +175,7 @@ final class Exchange implements ResponseSink, PickContext {
     /** @param fresh a new connection, not an idle one (a retry, or a WebSocket upgrade) */
     private void lease(boolean fresh) {
         UpstreamPools pools = downstream.listener().pools();
-        boolean http2 = destination.cluster().protocol().requiresHttp2();
+        boolean http2 = destination.cluster().http2();
         Lease idle = http2 || fresh || webSocket ? null : pools.idle(endpoint);
         if (idle != null) {
             send(idle);
@@ -525,7 +529,12 @@ final class Exchange implements ResponseSink, PickContext {
         return message != null ? message : cause.getClass().getSimpleName();
     }
 
-    // PickContext: what consistent hashing may read of this request.
+    // PickContext and HashPolicy.Request: what consistent hashing may read of this request.
+
+    @Override
+    public String hashKey() {
+        return route.hashPolicy().key(this);
+    }
 
     @Override
     public String header(String name) {
@@ -555,7 +564,9 @@ final class Exchange implements ResponseSink, PickContext {
     public void setResponseCookie(String name, String value, String path, Duration ttl) {
         DefaultCookie cookie = new DefaultCookie(name, value);
         cookie.setPath(path);
-        cookie.setMaxAge(ttl.toSeconds());
+        if (!ttl.isZero()) {
+            cookie.setMaxAge(ttl.toSeconds()); // zero: a session cookie
+        }
         cookie.setHttpOnly(true);
         responseCookie = ServerCookieEncoder.STRICT.encode(cookie);
     }

@@ -1,6 +1,6 @@
 package dev.trellis.proxy.listener;
 
-import dev.trellis.model.Protocol;
+import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.http.HttpProxyHandler;
 import dev.trellis.proxy.tcp.TcpProxyHandler;
 import io.netty.channel.Channel;
@@ -49,7 +49,7 @@ final class ConnectionInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         connections.add(ch);
-        if (context.config().protocol() == Protocol.TCP) {
+        if (context.config().kind() == ListenerConfig.Kind.TCP) {
             ch.pipeline().addLast(new TcpProxyHandler(context, channelClass));
             return;
         }

@@ -1,48 +1,69 @@
 package dev.trellis.proxy.route;
 
-import dev.trellis.model.HeaderOps;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.Map;
+import java.util.List;
 
-/** A compiled {@link HeaderOps}: remove, then set, then add. */
+/**
+ * Header changes on a request or a response: removals first, then each option in order, as
+ * Envoy applies {@code *_headers_to_remove} and {@code *_headers_to_add}.
+ */
 public final class HeaderMutation {
-    public static final HeaderMutation NONE = new HeaderMutation(HeaderOps.NONE);
+    public static final HeaderMutation NONE = new HeaderMutation(List.of(), List.of());
 
-    private final String[] remove;
-    private final String[] setNames;
-    private final String[] setValues;
-    private final String[] addNames;
-    private final String[] addValues;
-
-    HeaderMutation(HeaderOps ops) {
-        this.remove = ops.remove().toArray(String[]::new);
-        this.setNames = ops.set().keySet().toArray(String[]::new);
-        this.setValues = values(ops.set(), setNames);
-        this.addNames = ops.add().keySet().toArray(String[]::new);
-        this.addValues = values(ops.add(), addNames);
+    /** What an option does when the header is, or is not, present: Envoy's {@code append_action}. */
+    public enum Action {
+        /** Adds a value, keeping any there are. */
+        APPEND,
+        /** Replaces every value, or adds one. */
+        OVERWRITE,
+        /** Adds the value only when the header is absent. */
+        ADD_IF_ABSENT,
+        /** Replaces the values only when the header is present. */
+        OVERWRITE_IF_EXISTS
     }
 
-    public static HeaderMutation of(HeaderOps ops) {
-        return ops.isEmpty() ? NONE : new HeaderMutation(ops);
+    /** One header to add or change. */
+    public record Option(String name, String value, Action action) {}
+
+    private final String[] remove;
+    private final Option[] options;
+
+    private HeaderMutation(List<String> remove, List<Option> options) {
+        this.remove = remove.toArray(String[]::new);
+        this.options = options.toArray(Option[]::new);
+    }
+
+    public static HeaderMutation of(List<String> remove, List<Option> options) {
+        return remove.isEmpty() && options.isEmpty() ? NONE : new HeaderMutation(remove, options);
     }
 
     public void apply(HttpHeaders headers) {
         for (String name : remove) {
             headers.remove(name);
         }
-        for (int i = 0; i < setNames.length; i++) {
-            headers.set(setNames[i], setValues[i]);
-        }
-        for (int i = 0; i < addNames.length; i++) {
-            headers.add(addNames[i], addValues[i]);
+        for (Option option : options) {
+            switch (option.action()) {
+                case APPEND -> headers.add(option.name(), option.value());
+                case OVERWRITE -> headers.set(option.name(), option.value());
+                case ADD_IF_ABSENT -> {
+                    if (!headers.contains(option.name())) {
+                        headers.add(option.name(), option.value());
+                    }
+                }
+                case OVERWRITE_IF_EXISTS -> {
+                    if (headers.contains(option.name())) {
+                        headers.set(option.name(), option.value());
+                    }
+                }
+            }
         }
     }
 
-    private static String[] values(Map<String, String> map, String[] names) {
-        String[] values = new String[names.length];
-        for (int i = 0; i < names.length; i++) {
-            values[i] = map.get(names[i]);
-        }
-        return values;
+    public List<Option> options() {
+        return List.of(options);
+    }
+
+    public List<String> removals() {
+        return List.of(remove);
     }
 }

@@ -1,47 +1,32 @@
 package dev.trellis.proxy.route;
 
-import dev.trellis.model.RouteMatch;
-import dev.trellis.model.StringMatch;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
 
 /**
- * A compiled {@link RouteMatch}: every condition must hold. Exact and regex uri matches see the
- * path without its query string; a prefix sees the whole request target, as in Envoy.
+ * The conditions of one route; every one must hold. As in Envoy, a prefix sees the whole request
+ * target, while exact and regex path conditions see the path without its query string.
+ *
+ * @param path a condition on the request target, or null
+ * @param method a condition on the method, or null
+ * @param authority a condition on the Host (:authority), or null
+ * @param headers conditions on other headers, each needing the header to be present
  */
-public final class RequestMatcher {
-    private static final String[] NO_NAMES = {};
+public record RequestMatcher(StringMatcher path, StringMatcher method, StringMatcher authority, List<HeaderCondition> headers) {
+    public static final RequestMatcher ANY = new RequestMatcher(null, null, null, List.of());
 
-    private final Route route;
-    private final StringMatcher uri;
-    private final StringMatcher method;
-    private final StringMatcher authority;
-    private final String[] headerNames;
-    private final StringMatcher[] headerValues;
+    /** A header (lower-case name) that must be present with a matching value. */
+    public record HeaderCondition(String name, StringMatcher value) {}
 
-    RequestMatcher(Route route, RouteMatch match) {
-        this.route = route;
-        // As in Istio, ignoreUriCase applies to exact and prefix matches, not to regular expressions.
-        this.uri = match.uri()
-                .map(m -> StringMatcher.of(m, match.ignoreUriCase() && !(m instanceof StringMatch.Regex)))
-                .orElse(null);
-        this.method = match.method().map(m -> StringMatcher.of(m, false)).orElse(null);
-        this.authority = match.authority().map(m -> StringMatcher.of(m, true)).orElse(null);
-        this.headerNames = match.headers().keySet().toArray(NO_NAMES);
-        this.headerValues = new StringMatcher[headerNames.length];
-        for (int i = 0; i < headerNames.length; i++) {
-            headerValues[i] = StringMatcher.of(match.headers().get(headerNames[i]), false);
-        }
-    }
-
-    public Route route() {
-        return route;
+    public RequestMatcher {
+        headers = List.copyOf(headers);
     }
 
     boolean matches(HttpRequest request) {
-        if (uri != null) {
+        if (path != null) {
             String target = request.uri();
-            if (!uri.matches(uri.rewritablePrefix() != null ? target : pathOf(target))) {
+            if (!path.matches(path.prefix() != null ? target : pathOf(target))) {
                 return false;
             }
         }
@@ -54,28 +39,18 @@ public final class RequestMatcher {
                 return false;
             }
         }
-        for (int i = 0; i < headerNames.length; i++) {
-            String value = request.headers().get(headerNames[i]);
-            if (value == null || !headerValues[i].matches(value)) {
+        for (int i = 0; i < headers.size(); i++) {
+            HeaderCondition condition = headers.get(i);
+            String value = request.headers().get(condition.name());
+            if (value == null || !condition.value().matches(value)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** The request target after the route's uri rewrite, if it has one. */
-    public String rewriteUri(String target, String replacement) {
-        String prefix = uri != null ? uri.rewritablePrefix() : null;
-        if (prefix != null) {
-            return replacement + target.substring(prefix.length());
-        }
-        int query = target.indexOf('?');
-        return query < 0 ? replacement : replacement + target.substring(query);
-    }
-
     static String pathOf(String target) {
         int query = target.indexOf('?');
         return query < 0 ? target : target.substring(0, query);
     }
-
 }

@@ -3,27 +3,25 @@ package dev.trellis.proxy.route;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
 
-/** The ordered routes of one listener: the first match decides. */
+/** The ordered routes of one listener: the first whose conditions hold decides. */
 public final class RouteTable {
-    private final List<Route> routes;
-    private final RequestMatcher[] matchers;
+    private final Route[] routes;
 
     public RouteTable(List<Route> routes) {
-        this.routes = List.copyOf(routes);
-        this.matchers = routes.stream().flatMap(r -> r.matchers.stream()).toArray(RequestMatcher[]::new);
+        this.routes = routes.toArray(Route[]::new);
     }
 
-    /** The first matching condition (which knows its route), or null when no route matches. */
-    public RequestMatcher match(HttpRequest request) {
-        for (RequestMatcher matcher : matchers) {
-            if (matcher.matches(request)) {
-                return matcher;
+    /** The first matching route, or null when none matches. */
+    public Route match(HttpRequest request) {
+        for (Route route : routes) {
+            if (route.matcher().matches(request)) {
+                return route;
             }
         }
         return null;
     }
 
     public List<Route> routes() {
-        return routes;
+        return List.of(routes);
     }
 }

@@ -1,37 +1,36 @@
 package dev.trellis.proxy.route;
 
-import dev.trellis.model.StringMatch;
 import java.util.regex.Pattern;
 
-/** A compiled {@link StringMatch}. */
-interface StringMatcher {
+/** A condition on one string: a path, a method, a header value or an authority. */
+public interface StringMatcher {
     boolean matches(String value);
 
-    /** The literal prefix this matcher strips on a uri rewrite, or null when it replaces the whole path. */
-    default String rewritablePrefix() {
+    /** The literal prefix a prefix matcher requires, or null for other matchers. */
+    default String prefix() {
         return null;
     }
 
-    static StringMatcher of(StringMatch match, boolean ignoreCase) {
-        return switch (match) {
-            case StringMatch.Exact e -> ignoreCase
-                    ? v -> v.equalsIgnoreCase(e.value())
-                    : v -> v.equals(e.value());
-            case StringMatch.Prefix p -> new StringMatcher() {
-                @Override
-                public boolean matches(String value) {
-                    return value.regionMatches(ignoreCase, 0, p.value(), 0, p.value().length());
-                }
+    static StringMatcher exact(String expected, boolean ignoreCase) {
+        return ignoreCase ? v -> v.equalsIgnoreCase(expected) : v -> v.equals(expected);
+    }
 
-                @Override
-                public String rewritablePrefix() {
-                    return p.value();
-                }
-            };
-            case StringMatch.Regex r -> {
-                Pattern pattern = Pattern.compile(r.value(), ignoreCase ? Pattern.CASE_INSENSITIVE : 0);
-                yield v -> pattern.matcher(v).matches();
+    static StringMatcher prefix(String expected, boolean ignoreCase) {
+        return new StringMatcher() {
+            @Override
+            public boolean matches(String value) {
+                return value.regionMatches(ignoreCase, 0, expected, 0, expected.length());
+            }
+
+            @Override
+            public String prefix() {
+                return expected;
             }
         };
+    }
+
+    /** The whole string matches the regular expression (java.util.regex, which reads the common RE2 forms). */
+    static StringMatcher regex(Pattern pattern) {
+        return v -> pattern.matcher(v).matches();
     }
 }

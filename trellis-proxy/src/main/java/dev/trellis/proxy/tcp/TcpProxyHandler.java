@@ -1,7 +1,6 @@
 package dev.trellis.proxy.tcp;
 
 import dev.trellis.proxy.balance.Endpoint;
-import dev.trellis.proxy.balance.PickContext;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.listener.ListenerContext;
 import io.netty.bootstrap.Bootstrap;
@@ -12,7 +11,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +35,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel client = ctx.channel();
         client.config().setAutoRead(false);
         Cluster cluster = listener.config().tcpCluster();
-        Endpoint endpoint = cluster.balancer().pick(new SourceOnly(client));
+        boolean hashSourceIp = listener.config().tcpHashSourceIp();
+        Endpoint endpoint = cluster.balancer().pick(() -> hashSourceIp ? sourceIp(client) : null);
         if (endpoint == null) {
             log.warn("no endpoint for {}: closing connection from {}", cluster.name(), client.remoteAddress());
             client.close();
@@ -70,26 +69,9 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Consistent hashing over TCP can only use the client's address. */
-    private record SourceOnly(Channel client) implements PickContext {
-        @Override
-        public String header(String name) {
-            return null;
-        }
-
-        @Override
-        public String cookie(String name) {
-            return null;
-        }
-
-        @Override
-        public String sourceIp() {
-            return client.remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
-                    ? inet.getAddress().getHostAddress()
-                    : null;
-        }
-
-        @Override
-        public void setResponseCookie(String name, String value, String path, Duration ttl) {}
+    private static String sourceIp(Channel client) {
+        return client.remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress()
+                : null;
     }
 }

@@ -2,9 +2,6 @@ package dev.trellis.proxy.balance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trellis.model.LoadBalancer;
-import dev.trellis.model.LoadBalancer.HashKey;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,37 +11,15 @@ import org.junit.jupiter.api.Test;
 class BalancerTest {
     static final List<Endpoint> THREE = IntStream.range(0, 3).mapToObj(i -> new Endpoint("10.0.0." + i, 80, Map.of())).toList();
 
-    /** A request with the given headers and cookies. */
-    record Request(Map<String, String> headers, Map<String, String> cookies, Map<String, String> setCookies) implements PickContext {
-        Request(Map<String, String> headers) {
-            this(headers, Map.of(), new HashMap<>());
-        }
+    /** A request with the given hash key, or none. */
+    record Request(String hashKey) implements PickContext {}
 
-        @Override
-        public String header(String name) {
-            return headers.get(name);
-        }
-
-        @Override
-        public String cookie(String name) {
-            return cookies.get(name);
-        }
-
-        @Override
-        public String sourceIp() {
-            return headers.get("ip");
-        }
-
-        @Override
-        public void setResponseCookie(String name, String value, String path, Duration ttl) {
-            setCookies.put(name, value);
-        }
-    }
+    static final Request NO_KEY = new Request(null);
 
     @Test
     void roundRobinVisitsEachEndpointInTurn() {
-        Balancer balancer = Balancer.create(new LoadBalancer.Simple(LoadBalancer.Simple.Algorithm.ROUND_ROBIN), THREE);
-        Request request = new Request(Map.of());
+        Balancer balancer = Balancer.create(LbPolicy.ROUND_ROBIN, THREE);
+        Request request = NO_KEY;
         for (int i = 0; i < 30; i++) {
             assertThat(balancer.pick(request)).isSameAs(THREE.get(i % 3));
         }
@@ -56,27 +31,26 @@ class BalancerTest {
         for (int i = 0; i < 5; i++) {
             two.get(0).requestStarted();
         }
-        Balancer balancer = Balancer.create(LoadBalancer.DEFAULT, two);
+        Balancer balancer = Balancer.create(LbPolicy.LEAST_REQUEST, two);
         for (int i = 0; i < 50; i++) {
-            assertThat(balancer.pick(new Request(Map.of()))).isSameAs(two.get(1));
+            assertThat(balancer.pick(NO_KEY)).isSameAs(two.get(1));
         }
     }
 
     @Test
     void emptyClusterPicksNothing() {
-        for (LoadBalancer policy : List.of(LoadBalancer.DEFAULT, new LoadBalancer.Simple(LoadBalancer.Simple.Algorithm.RANDOM),
-                new LoadBalancer.ConsistentHash(new HashKey.SourceIp()))) {
-            assertThat(Balancer.create(policy, List.of()).pick(new Request(Map.of()))).isNull();
+        for (LbPolicy policy : LbPolicy.values()) {
+            assertThat(Balancer.create(policy, List.of()).pick(new Request("k"))).isNull();
         }
     }
 
     @Test
     void ringHashIsStickyAndSpreads() {
-        Balancer balancer = Balancer.create(new LoadBalancer.ConsistentHash(new HashKey.Header("x-user")), THREE);
+        Balancer balancer = Balancer.create(LbPolicy.RING_HASH, THREE);
         Map<Endpoint, Integer> spread = new HashMap<>();
         for (int user = 0; user < 3000; user++) {
-            Endpoint first = balancer.pick(new Request(Map.of("x-user", "u" + user)));
-            assertThat(balancer.pick(new Request(Map.of("x-user", "u" + user)))).isSameAs(first);
+            Endpoint first = balancer.pick(new Request("u" + user));
+            assertThat(balancer.pick(new Request("u" + user))).isSameAs(first);
             spread.merge(first, 1, Integer::sum);
         }
         assertThat(spread.values()).allSatisfy(n -> assertThat(n).isBetween(700, 1300));
@@ -84,11 +58,10 @@ class BalancerTest {
 
     @Test
     void ringHashMovesOnlyTheRemovedEndpointsKeys() {
-        HashKey key = new HashKey.SourceIp();
-        Balancer all = Balancer.create(new LoadBalancer.ConsistentHash(key), THREE);
-        Balancer fewer = Balancer.create(new LoadBalancer.ConsistentHash(key), THREE.subList(0, 2));
+        Balancer all = Balancer.create(LbPolicy.RING_HASH, THREE);
+        Balancer fewer = Balancer.create(LbPolicy.RING_HASH, THREE.subList(0, 2));
         for (int i = 0; i < 1000; i++) {
-            Request request = new Request(Map.of("ip", "192.168.1." + i));
+            Request request = new Request("192.168.1." + i);
             Endpoint before = all.pick(request);
             if (before != THREE.get(2)) {
                 assertThat(fewer.pick(request)).isSameAs(before);
@@ -97,15 +70,12 @@ class BalancerTest {
     }
 
     @Test
-    void cookieHashSetsACookieWhenTheClientHasNone() {
-        Balancer balancer = Balancer.create(
-                new LoadBalancer.ConsistentHash(new HashKey.Cookie("session", "/", Duration.ofMinutes(10))), THREE);
-        Request first = new Request(Map.of());
-        Endpoint chosen = balancer.pick(first);
-        String cookie = first.setCookies().get("session");
-        assertThat(cookie).isNotBlank();
-        for (int i = 0; i < 10; i++) {
-            assertThat(balancer.pick(new Request(Map.of(), Map.of("session", cookie), new HashMap<>()))).isSameAs(chosen);
+    void ringHashWithoutAKeyPicksAtRandom() {
+        Balancer balancer = Balancer.create(LbPolicy.RING_HASH, THREE);
+        Map<Endpoint, Integer> spread = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            spread.merge(balancer.pick(NO_KEY), 1, Integer::sum);
         }
+        assertThat(spread).hasSize(3);
     }
 }

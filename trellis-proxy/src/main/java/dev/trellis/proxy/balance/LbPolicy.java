@@ -1,0 +1,11 @@
+package dev.trellis.proxy.balance;
+
+/** How a cluster spreads requests over its endpoints: Envoy's {@code lb_policy}. */
+public enum LbPolicy {
+    ROUND_ROBIN,
+    /** The less loaded of two random endpoints (Envoy's default choice count of 2). */
+    LEAST_REQUEST,
+    RANDOM,
+    /** Consistent hashing on the key the route's hash policy computes. */
+    RING_HASH
+}

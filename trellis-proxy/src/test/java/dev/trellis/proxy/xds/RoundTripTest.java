@@ -1,0 +1,390 @@
+package dev.trellis.proxy.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.trellis.config.ConfigLoader;
+import dev.trellis.model.ConfigException;
+import dev.trellis.model.MeshConfig;
+import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.proxy.balance.LbPolicy;
+import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.config.ProxyConfig;
+import dev.trellis.proxy.route.HashPolicy;
+import dev.trellis.proxy.route.Route;
+import dev.trellis.proxy.route.WeightedCluster;
+import dev.trellis.proxy.telemetry.Metrics;
+import dev.trellis.xds.XdsResources;
+import dev.trellis.xds.XdsType;
+import dev.trellis.xds.snapshot.ProxySnapshotBuilder;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each feature of the model survives the one path every proxy takes: documents to model, model
+ * to xDS resources, xDS resources to the runtime configuration.
+ */
+class RoundTripTest {
+    static final String PROXY = """
+            apiVersion: trellis.dev/v1alpha1
+            kind: Proxy
+            metadata: {name: web, namespace: shop}
+            spec:
+              workload: {service: web, labels: {app: web}}
+              inbound: {port: 15006, appPort: 8080, protocol: GRPC}
+              upstreams:
+              - {service: catalog, port: 80, bindPort: 9090}
+              - {service: cache, port: 6379, bindPort: 9091}
+              - {service: search, port: 80, bindPort: 9092}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              hosts: [catalog]
+              ports: [{number: 80, name: http, protocol: HTTP}]
+              resolution: STATIC
+              endpoints:
+              - {address: 10.0.0.1, ports: {http: 8081}, labels: {version: v1}}
+              - {address: 10.0.0.2, ports: {http: 8082}, labels: {version: v2}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: cache, namespace: shop}
+            spec:
+              hosts: [cache]
+              ports: [{number: 6379, name: redis, protocol: TCP}]
+              resolution: STATIC
+              endpoints: [{address: 10.0.1.1}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: search, namespace: shop}
+            spec:
+              hosts: [search]
+              ports: [{number: 80, name: grpc, protocol: GRPC}]
+              resolution: DNS
+              endpoints: [{address: search.example.com}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: cache, namespace: shop}
+            spec:
+              host: cache
+              trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true}}}
+            """;
+
+    static final String CATALOG_RULES = """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              host: catalog
+              trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+              subsets:
+              - {name: v1, labels: {version: v1}}
+              - name: v2
+                labels: {version: v2}
+                trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: session, path: /, ttl: 600s}}}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              hosts: [catalog]
+              http:
+              - name: exact
+                match: [{uri: {exact: /a}}]
+                route: [{destination: {host: catalog, subset: v1}}]
+                rewrite: {uri: /z, authority: inner.example}
+              - name: prefix
+                match: [{uri: {prefix: /v1/}}]
+                route: [{destination: {host: catalog, subset: v1}}]
+                rewrite: {uri: /api/}
+              - name: regex-or-nocase
+                match:
+                - {uri: {regex: "/items/[0-9]+"}}
+                - {uri: {prefix: /Docs}, ignoreUriCase: true}
+                route: [{destination: {host: catalog, subset: v1}}]
+              - name: conditions
+                match:
+                - method: {exact: POST}
+                  authority: {prefix: api.}
+                  headers: {x-env: {regex: "prod|staging"}}
+                route: [{destination: {host: catalog, subset: v2}}]
+              - name: split
+                headers:
+                  request: {set: {x-route: split}, remove: [x-debug]}
+                  response: {add: {x-served-by: trellis}}
+                route:
+                - destination: {host: catalog, subset: v1}
+                  weight: 90
+                  headers: {request: {set: {x-version: v1}}}
+                - {destination: {host: catalog, subset: v2}, weight: 10}
+                - {destination: {host: catalog}, weight: 0}
+            """;
+
+    Metrics metrics = new Metrics();
+    XdsAdapter adapter = new XdsAdapter(metrics);
+
+    ProxyConfig runtime(String yaml) throws ConfigException {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", yaml);
+        ProxyBootstrap proxy = mesh.proxies().get(0);
+        ProxySnapshotBuilder.Result snapshot = ProxySnapshotBuilder.build(mesh, proxy);
+        assertThat(snapshot.problems()).isEmpty();
+        return adapter.adapt(proxy, snapshot.resources(), null);
+    }
+
+    static HttpRequest request(HttpMethod method, String uri, String... headers) {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.headers().add(headers[i], headers[i + 1]);
+        }
+        return request;
+    }
+
+    static String routeOf(ListenerConfig listener, HttpMethod method, String uri, String... headers) {
+        Route route = listener.routes().match(request(method, uri, headers));
+        return route == null ? null : route.name();
+    }
+
+    static ListenerConfig listener(ProxyConfig config, String name) {
+        return config.listener(name).orElseThrow();
+    }
+
+    @Test
+    void routeConditionsKeepTheirMeaning() throws Exception {
+        ListenerConfig catalog = listener(runtime(PROXY + CATALOG_RULES), "outbound|9090|catalog.shop.svc.cluster.local:80");
+        HttpMethod get = HttpMethod.GET;
+        assertThat(routeOf(catalog, get, "/a")).isEqualTo("exact");
+        assertThat(routeOf(catalog, get, "/a?x=1")).as("an exact path ignores the query").isEqualTo("exact");
+        assertThat(routeOf(catalog, get, "/v1/items")).isEqualTo("prefix");
+        assertThat(routeOf(catalog, get, "/items/42?q")).as("a regex sees the path alone").isEqualTo("regex-or-nocase");
+        assertThat(routeOf(catalog, get, "/items/4x")).as("only the regex could take it, and it must not").isEqualTo("split");
+        assertThat(routeOf(catalog, get, "/DOCS/intro")).as("the second match of a route selects it").isEqualTo("regex-or-nocase");
+        assertThat(routeOf(catalog, HttpMethod.POST, "/x", "Host", "API.example", "x-env", "staging")).isEqualTo("conditions");
+        assertThat(routeOf(catalog, HttpMethod.POST, "/x", "Host", "api.example", "x-env", "dev")).isEqualTo("split");
+        assertThat(routeOf(catalog, get, "/x", "Host", "api.example", "x-env", "prod")).as("the method must match").isEqualTo("split");
+        assertThat(routeOf(catalog, HttpMethod.POST, "/x", "x-env", "prod")).as("no Host, no authority match").isEqualTo("split");
+    }
+
+    @Test
+    void rewritesKeepTheirMeaning() throws Exception {
+        ListenerConfig catalog = listener(runtime(PROXY + CATALOG_RULES), "outbound|9090|catalog.shop.svc.cluster.local:80");
+        Route exact = catalog.routes().match(request(HttpMethod.GET, "/a?b=c"));
+        assertThat(exact.pathRewrite().apply("/a?b=c")).isEqualTo("/z?b=c");
+        assertThat(exact.authorityRewrite()).isEqualTo("inner.example");
+        Route prefix = catalog.routes().match(request(HttpMethod.GET, "/v1/items?a=b"));
+        assertThat(prefix.pathRewrite().apply("/v1/items?a=b")).isEqualTo("/api/items?a=b");
+        assertThat(prefix.authorityRewrite()).isNull();
+    }
+
+    @Test
+    void aRewriteWithoutAUriConditionReplacesTheWholePath() throws Exception {
+        ListenerConfig catalog = listener(runtime(PROXY + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: catalog, namespace: shop}
+                spec:
+                  hosts: [catalog]
+                  http:
+                  - match: [{uri: {regex: "/r/.*"}}]
+                    route: [{destination: {host: catalog}}]
+                    rewrite: {uri: /regex}
+                  - route: [{destination: {host: catalog}}]
+                    rewrite: {uri: /all}
+                """), "outbound|9090|catalog.shop.svc.cluster.local:80");
+        assertThat(catalog.routes().match(request(HttpMethod.GET, "/r/1")).pathRewrite().apply("/r/1?q")).isEqualTo("/regex?q");
+        assertThat(catalog.routes().match(request(HttpMethod.GET, "/x/y")).pathRewrite().apply("/x/y?q")).isEqualTo("/all?q");
+    }
+
+    @Test
+    void weightsHeadersAndSubsetsKeepTheirMeaning() throws Exception {
+        ProxyConfig config = runtime(PROXY + CATALOG_RULES);
+        Route split = listener(config, "outbound|9090|catalog.shop.svc.cluster.local:80").routes().routes().stream()
+                .filter(r -> r.name().equals("split")).findFirst().orElseThrow();
+        assertThat(split.clusters()).extracting(WeightedCluster::name, WeightedCluster::weight).containsExactly(
+                tuple("outbound|80|v1|catalog.shop.svc.cluster.local", 90),
+                tuple("outbound|80|v2|catalog.shop.svc.cluster.local", 10));
+        HttpHeaders request = new DefaultHttpHeaders().add("x-debug", "1").add("x-route", "old");
+        split.requestHeaders().apply(request);
+        split.clusters().get(0).requestHeaders().apply(request);
+        assertThat(request.contains("x-debug")).isFalse();
+        assertThat(request.getAll("x-route")).containsExactly("split");
+        assertThat(request.get("x-version")).isEqualTo("v1");
+        HttpHeaders response = new DefaultHttpHeaders().add("x-served-by", "app");
+        split.responseHeaders().apply(response);
+        assertThat(response.getAll("x-served-by")).containsExactly("app", "trellis");
+
+        Cluster v1 = config.clusters().get("outbound|80|v1|catalog.shop.svc.cluster.local");
+        assertThat(v1.endpoints()).extracting(Object::toString).containsExactly("10.0.0.1:8081");
+        assertThat(v1.endpoints().get(0).labels()).isEqualTo(Map.of("version", "v1"));
+        assertThat(v1.spec().lbPolicy()).isEqualTo(LbPolicy.ROUND_ROBIN);
+        assertThat(v1.service()).isEqualTo("catalog.shop.svc.cluster.local");
+        assertThat(config.clusters().get("outbound|80||catalog.shop.svc.cluster.local").endpoints()).hasSize(2);
+        assertThat(config.clusters().get("outbound|80||catalog.shop.svc.cluster.local").spec().lbPolicy())
+                .as("the rule's policy").isEqualTo(LbPolicy.ROUND_ROBIN);
+    }
+
+    @Test
+    void consistentHashingKeepsItsKey() throws Exception {
+        ProxyConfig config = runtime(PROXY + CATALOG_RULES);
+        assertThat(config.clusters().get("outbound|80|v2|catalog.shop.svc.cluster.local").spec().lbPolicy()).isEqualTo(LbPolicy.RING_HASH);
+        Route conditions = listener(config, "outbound|9090|catalog.shop.svc.cluster.local:80").routes().routes().stream()
+                .filter(r -> r.name().equals("conditions")).findFirst().orElseThrow();
+        assertThat(conditions.hashPolicy().keys()).containsExactly(new HashPolicy.Key.Cookie("session", "/", Duration.ofSeconds(600)));
+        ListenerConfig cache = listener(config, "outbound|9091|cache.shop.svc.cluster.local:6379");
+        assertThat(cache.kind()).isEqualTo(ListenerConfig.Kind.TCP);
+        assertThat(cache.tcpHashSourceIp()).isTrue();
+        assertThat(cache.tcpCluster().spec().lbPolicy()).isEqualTo(LbPolicy.RING_HASH);
+    }
+
+    @Test
+    void protocolsAndDnsEndpointsKeepTheirMeaning() throws Exception {
+        ProxyConfig config = runtime(PROXY);
+        Cluster search = config.clusters().get("outbound|80||search.shop.svc.cluster.local");
+        assertThat(search.http2()).isTrue();
+        assertThat(search.endpoints()).extracting(Object::toString).containsExactly("search.example.com:80");
+        assertThat(search.endpoints().get(0).address().isUnresolved()).as("resolved at each connect").isTrue();
+        assertThat(config.clusters().get("outbound|80||catalog.shop.svc.cluster.local").http2()).isFalse();
+        assertThat(config.clusters().get("outbound|80||catalog.shop.svc.cluster.local").spec().lbPolicy())
+                .as("Istio's default").isEqualTo(LbPolicy.LEAST_REQUEST);
+        ListenerConfig catalog = listener(config, "outbound|9090|catalog.shop.svc.cluster.local:80");
+        assertThat(catalog.host()).isEqualTo("127.0.0.1");
+        assertThat(catalog.port()).isEqualTo(9090);
+        assertThat(catalog.webSocket()).isTrue();
+        assertThat(catalog.routes().routes()).extracting(Route::name).containsExactly("default");
+    }
+
+    @Test
+    void theInboundListenerLeadsToTheApp() throws Exception {
+        ProxyConfig config = runtime(PROXY);
+        ListenerConfig inbound = listener(config, "inbound|15006");
+        assertThat(inbound.direction()).isEqualTo(ListenerConfig.Direction.INBOUND);
+        assertThat(inbound.host()).isEqualTo("0.0.0.0");
+        Cluster app = inbound.routes().match(request(HttpMethod.GET, "/anything")).clusters().get(0).cluster();
+        assertThat(app.name()).isEqualTo("inbound|8080||");
+        assertThat(app.endpoints()).extracting(Object::toString).containsExactly("127.0.0.1:8080");
+        assertThat(app.http2()).as("a GRPC app is reached over h2c").isTrue();
+        assertThat(app.endpoints().get(0).labels()).isEqualTo(Map.of("app", "web"));
+    }
+
+    @Test
+    void metricLabelsNameTheWorkloadServiceRouteAndCluster() throws Exception {
+        ProxyConfig config = runtime(PROXY + CATALOG_RULES);
+        listener(config, "outbound|9090|catalog.shop.svc.cluster.local:80").routes().routes().get(0).clusters().get(0).stats().record(200, 1000);
+        listener(config, "inbound|15006").routes().routes().get(0).clusters().get(0).stats().record(204, 1000);
+        assertThat(metrics.prometheusText())
+                .contains("istio_requests_total{reporter=\"source\",source_workload=\"web\",source_workload_namespace=\"shop\","
+                        + "destination_service=\"catalog.shop.svc.cluster.local\",destination_service_name=\"catalog\","
+                        + "destination_service_namespace=\"shop\",route_name=\"exact\","
+                        + "upstream_cluster=\"outbound|80|v1|catalog.shop.svc.cluster.local\",response_code=\"200\"} 1")
+                .contains("istio_requests_total{reporter=\"destination\",destination_workload=\"web\",destination_workload_namespace=\"shop\","
+                        + "destination_service=\"web.shop.svc.cluster.local\",destination_service_name=\"web\","
+                        + "destination_service_namespace=\"shop\",route_name=\"inbound|15006\",upstream_cluster=\"inbound|8080||\","
+                        + "response_code=\"204\"} 1");
+    }
+
+    @Test
+    void unchangedClustersAreCarriedOverWithTheirState() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY + CATALOG_RULES);
+        ProxyBootstrap proxy = mesh.proxies().get(0);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, proxy).resources();
+        ProxyConfig first = adapter.adapt(proxy, resources, null);
+        ProxyConfig second = adapter.adapt(proxy, resources, first);
+        assertThat(second.clusters().get("outbound|80|v1|catalog.shop.svc.cluster.local"))
+                .isSameAs(first.clusters().get("outbound|80|v1|catalog.shop.svc.cluster.local"));
+    }
+
+    @Test
+    void endpointsSharedWithTheClusterBeforeKeepTheirLoadCounters() throws Exception {
+        ProxyConfig first = runtime(PROXY);
+        Cluster before = first.clusters().get("outbound|80||catalog.shop.svc.cluster.local");
+        before.endpoints().get(0).requestStarted();
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY.replace(
+                "- {address: 10.0.0.2, ports: {http: 8082}, labels: {version: v2}}",
+                "- {address: 10.0.0.3, ports: {http: 8083}, labels: {version: v3}}"));
+        ProxyConfig second = adapter.adapt(mesh.proxies().get(0), ProxySnapshotBuilder.build(mesh, mesh.proxies().get(0)).resources(), first);
+        Cluster after = second.clusters().get("outbound|80||catalog.shop.svc.cluster.local");
+        assertThat(after).isNotSameAs(before);
+        assertThat(after.endpoints().get(0)).isSameAs(before.endpoints().get(0));
+        assertThat(after.endpoints().get(0).activeRequests()).isEqualTo(1);
+    }
+
+    @Test
+    void whatTheProxyCannotHonourIsRefusedByNameAndField() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY);
+        ProxyBootstrap proxy = mesh.proxies().get(0);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, proxy).resources();
+        String name = "outbound|80||catalog.shop.svc.cluster.local";
+        XdsResources withBreaker = resources.with(XdsType.CLUSTER,
+                replace(resources.clusters(), name, resources.clusters().get(name).toBuilder()
+                        .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.getDefaultInstance()))
+                        .build()));
+        assertThatThrownBy(() -> adapter.adapt(proxy, withBreaker, null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Cluster " + name + ": circuit_breakers: not supported by Trellis");
+
+        String routes = "catalog.shop.svc.cluster.local:80";
+        RouteConfiguration config = resources.routes().get(routes);
+        RouteConfiguration timed = config.toBuilder().setVirtualHosts(0, config.getVirtualHosts(0).toBuilder()
+                .setRoutes(0, config.getVirtualHosts(0).getRoutes(0).toBuilder()
+                        .setRoute(config.getVirtualHosts(0).getRoutes(0).getRoute().toBuilder()
+                                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3)))))
+                .build();
+        XdsResources withTimeout = resources.with(XdsType.ROUTE, replace(resources.routes(), routes, timed));
+        assertThatThrownBy(() -> adapter.adapt(proxy, withTimeout, null))
+                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.timeout: 3s");
+    }
+
+    @Test
+    void aRouteToAClusterThatIsNotThereAnswersItself() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY);
+        ProxyBootstrap proxy = mesh.proxies().get(0);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, proxy).resources();
+        String name = "outbound|80||catalog.shop.svc.cluster.local";
+        XdsResources without = resources
+                .with(XdsType.CLUSTER, without(resources.clusters(), name))
+                .with(XdsType.ENDPOINT, without(resources.endpoints(), name));
+        ProxyConfig config = adapter.adapt(proxy, without, null);
+        WeightedCluster target = listener(config, "outbound|9090|catalog.shop.svc.cluster.local:80").routes().routes().get(0).clusters().get(0);
+        assertThat(target.name()).isEqualTo(name);
+        assertThat(target.cluster()).isNull();
+    }
+
+    static <T> Map<String, T> replace(Map<String, T> map, String key, T value) {
+        Map<String, T> copy = new TreeMap<>(map);
+        copy.put(key, value);
+        return copy;
+    }
+
+    static <T> Map<String, T> without(Map<String, T> map, String key) {
+        Map<String, T> copy = new TreeMap<>(map);
+        copy.remove(key);
+        return copy;
+    }
+
+    @Test
+    void everyListenerKindRoundTrips() throws Exception {
+        assertThat(runtime(PROXY).listeners()).extracting(ListenerConfig::name, ListenerConfig::kind).containsExactlyInAnyOrder(
+                tuple("inbound|15006", ListenerConfig.Kind.HTTP),
+                tuple("outbound|9090|catalog.shop.svc.cluster.local:80", ListenerConfig.Kind.HTTP),
+                tuple("outbound|9091|cache.shop.svc.cluster.local:6379", ListenerConfig.Kind.TCP),
+                tuple("outbound|9092|search.shop.svc.cluster.local:80", ListenerConfig.Kind.HTTP));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.trellis.xds.snapshot;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import dev.trellis.xds.MeshMetadata;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.type.v3.HashPolicy;
+
+/** Builds listeners: an HTTP connection manager whose routes come over RDS, or a TCP proxy. */
+public final class Listeners {
+    public static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+    public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+    public static final String ROUTER = "envoy.filters.http.router";
+    public static final String WEBSOCKET = "websocket";
+
+    private Listeners() {}
+
+    /**
+     * An HTTP listener. The client's address is appended to {@code x-forwarded-for}
+     * ({@code use_remote_address}) and WebSocket upgrades are allowed, as in Istio's sidecars.
+     *
+     * @param service the host the listener serves, kept in its metadata for telemetry
+     */
+    static Listener http(String name, String host, int port, TrafficDirection direction, String service, String routeConfig) {
+        HttpConnectionManager hcm = connectionManager(name, routeConfig).build();
+        return listener(name, host, port, direction, service, Filter.newBuilder()
+                .setName(HTTP_CONNECTION_MANAGER)
+                .setTypedConfig(Any.pack(hcm))
+                .build());
+    }
+
+    /** The connection manager of an HTTP listener, its routes named for RDS, the router its one filter. */
+    static HttpConnectionManager.Builder connectionManager(String statPrefix, String routeConfig) {
+        return HttpConnectionManager.newBuilder()
+                .setStatPrefix(statPrefix)
+                .setCodecType(HttpConnectionManager.CodecType.AUTO)
+                .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(routeConfig))
+                .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(WEBSOCKET))
+                .setUseRemoteAddress(BoolValue.of(true));
+    }
+
+    /**
+     * An opaque TCP listener relaying to one cluster.
+     *
+     * @param hashSourceIp whether consistent hashing keys on the client's address
+     */
+    static Listener tcp(String name, String host, int port, TrafficDirection direction, String service, String cluster,
+            boolean hashSourceIp) {
+        TcpProxy.Builder tcp = TcpProxy.newBuilder().setStatPrefix(name).setCluster(cluster);
+        if (hashSourceIp) {
+            tcp.addHashPolicy(HashPolicy.newBuilder().setSourceIp(HashPolicy.SourceIp.getDefaultInstance()));
+        }
+        return listener(name, host, port, direction, service, Filter.newBuilder()
+                .setName(TCP_PROXY)
+                .setTypedConfig(Any.pack(tcp.build()))
+                .build());
+    }
+
+    private static Listener listener(String name, String host, int port, TrafficDirection direction, String service, Filter filter) {
+        return Listener.newBuilder()
+                .setName(name)
+                .setAddress(Protos.socket(host, port))
+                .setTrafficDirection(direction)
+                .setMetadata(MeshMetadata.of(MeshMetadata.SERVICE, service))
+                .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+                .build();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.trellis.xds.snapshot;
+
+import dev.trellis.model.DestinationRule;
+import dev.trellis.model.HeaderOps;
+import dev.trellis.model.Hosts;
+import dev.trellis.model.HttpRoute;
+import dev.trellis.model.LoadBalancer;
+import dev.trellis.model.MeshConfig;
+import dev.trellis.model.Protocol;
+import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.model.RouteDestination;
+import dev.trellis.model.Service;
+import dev.trellis.model.ServicePort;
+import dev.trellis.model.Subset;
+import dev.trellis.model.TrafficPolicy;
+import dev.trellis.model.VirtualService;
+import dev.trellis.model.WeightedDestination;
+import dev.trellis.xds.ResourceNames;
+import dev.trellis.xds.XdsResources;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * Builds the xDS resources of one Trellis proxy from the mesh model, scoped to what it needs: a
+ * listener per upstream with the routes of the VirtualServices for its host, an inbound listener
+ * in front of its app, and the clusters and endpoints those use (every subset of each service
+ * reached, so a weight moving to 0 and back never removes and re-adds a cluster).
+ *
+ * <p>A reference that does not resolve (an undeclared host, port or subset) is a problem. The
+ * resources are still complete and consistent: the reference gets a cluster without endpoints,
+ * which answers 503 until the service appears (its instances may register later). A standalone
+ * proxy refuses a configuration with problems; the control plane serves it and reports them.
+ */
+public final class ProxySnapshotBuilder {
+    static final String OUTBOUND_HOST = "127.0.0.1";
+    static final String INBOUND_HOST = "0.0.0.0";
+
+    /** The resources, and what did not resolve. */
+    public record Result(XdsResources resources, List<String> problems) {
+        public Result {
+            problems = List.copyOf(problems);
+        }
+    }
+
+    private final MeshConfig mesh;
+    private final ProxyBootstrap proxy;
+    private final List<String> problems = new ArrayList<>();
+    private final Map<String, Cluster> clusters = new TreeMap<>();
+    private final Map<String, ClusterLoadAssignment> endpoints = new TreeMap<>();
+    private final Map<String, Listener> listeners = new TreeMap<>();
+    private final Map<String, RouteConfiguration> routes = new TreeMap<>();
+
+    private ProxySnapshotBuilder(MeshConfig mesh, ProxyBootstrap proxy) {
+        this.mesh = mesh;
+        this.proxy = proxy;
+    }
+
+    public static Result build(MeshConfig mesh, ProxyBootstrap proxy) {
+        ProxySnapshotBuilder builder = new ProxySnapshotBuilder(mesh, proxy);
+        proxy.inbound().ifPresent(builder::inbound);
+        for (int i = 0; i < proxy.upstreams().size(); i++) {
+            builder.outbound(proxy.upstreams().get(i), proxy.meta() + ": spec.upstreams[" + i + "]");
+        }
+        return new Result(new XdsResources(builder.clusters, builder.endpoints, builder.listeners, builder.routes), builder.problems);
+    }
+
+    private void inbound(ProxyBootstrap.Inbound inbound) {
+        String service = Hosts.qualify(proxy.workload().service(), proxy.meta().namespace());
+        String cluster = ResourceNames.inboundCluster(inbound.appPort());
+        clusters.put(cluster, Clusters.local(cluster, service, inbound.protocol(),
+                new Clusters.Member("127.0.0.1", inbound.appPort(), proxy.workload().labels())));
+        String name = ResourceNames.inboundListener(inbound.port());
+        if (inbound.protocol() == Protocol.TCP) {
+            listeners.put(name, Listeners.tcp(name, INBOUND_HOST, inbound.port(), TrafficDirection.INBOUND, service, cluster, false));
+            return;
+        }
+        Route toApp = Route.newBuilder()
+                .setName(name)
+                .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(cluster))
+                .build();
+        routes.put(name, routeConfiguration(name, List.of(toApp)));
+        listeners.put(name, Listeners.http(name, INBOUND_HOST, inbound.port(), TrafficDirection.INBOUND, service, name));
+    }
+
+    private void outbound(ProxyBootstrap.Upstream upstream, String where) {
+        String host = upstream.service();
+        Optional<Service> service = mesh.service(host);
+        Protocol protocol = Protocol.HTTP; // what an undeclared service is assumed to speak
+        int before = problems.size();
+        if (service.isEmpty()) {
+            problems.add(where + ".service: " + host + " is not declared by any ServiceEntry");
+        } else {
+            Optional<ServicePort> port = service.get().port(upstream.port());
+            if (port.isPresent()) {
+                protocol = port.get().protocol();
+            } else {
+                problems.add(where + ".port: " + upstream.port() + " (expected one of the ports of "
+                        + service.get().meta().ref() + ": " + service.get().ports().stream().map(ServicePort::number).toList() + ")");
+            }
+        }
+        // Routes to the upstream itself need not report again what was just reported of it.
+        String selfWhere = problems.size() == before ? where : null;
+        String name = ResourceNames.outboundListener(upstream.bindPort(), host, upstream.port());
+        RouteDestination self = new RouteDestination(host, Optional.empty(), OptionalInt.of(upstream.port()));
+        if (protocol == Protocol.TCP) {
+            Routes.Target target = target(self, selfWhere, upstream);
+            listeners.put(name, Listeners.tcp(name, OUTBOUND_HOST, upstream.bindPort(), TrafficDirection.OUTBOUND, host,
+                    target.cluster(), target.hashKey().filter(k -> k instanceof LoadBalancer.HashKey.SourceIp).isPresent()));
+            return;
+        }
+        String routeConfig = ResourceNames.hostPort(host, upstream.port());
+        List<VirtualService> virtualServices = mesh.virtualServicesFor(host);
+        List<Route> envoyRoutes = new ArrayList<>();
+        for (VirtualService vs : virtualServices) {
+            for (HttpRoute route : vs.http()) {
+                String routeWhere = vs.meta() + ": route " + route.name();
+                envoyRoutes.addAll(Routes.translate(route, vs.meta().ref(), d -> target(d.destination(), routeWhere, upstream)));
+            }
+        }
+        if (virtualServices.isEmpty()) {
+            HttpRoute direct = new HttpRoute("default", List.of(),
+                    List.of(new WeightedDestination(self, 100, HeaderOps.NONE, HeaderOps.NONE)),
+                    HeaderOps.NONE, HeaderOps.NONE, Optional.empty());
+            envoyRoutes.addAll(Routes.translate(direct, proxy.meta().ref(), d -> target(d.destination(), selfWhere, upstream)));
+        }
+        routes.put(routeConfig, routeConfiguration(routeConfig, envoyRoutes));
+        listeners.put(name, Listeners.http(name, OUTBOUND_HOST, upstream.bindPort(), TrafficDirection.OUTBOUND, host, routeConfig));
+        // The upstream's own service whole and by subset, so shifting weights never adds or removes clusters.
+        target(self, selfWhere, upstream);
+        mesh.destinationRule(host).ifPresent(rule -> rule.subsets().forEach(subset -> target(
+                new RouteDestination(host, Optional.of(subset.name()), OptionalInt.of(upstream.port())), selfWhere, upstream)));
+    }
+
+    static RouteConfiguration routeConfiguration(String name, List<Route> routes) {
+        return RouteConfiguration.newBuilder()
+                .setName(name)
+                .addVirtualHosts(VirtualHost.newBuilder().setName(name).addDomains("*").addAllRoutes(routes))
+                .build();
+    }
+
+    /**
+     * The cluster for a destination, created on first use. One that does not resolve gets a
+     * cluster without endpoints, and a problem when {@code where} names the place to report it
+     * (null: already reported).
+     */
+    private Routes.Target target(RouteDestination destination, String where, ProxyBootstrap.Upstream upstream) {
+        String host = destination.host();
+        Optional<Service> service = mesh.service(host);
+        Optional<DestinationRule> rule = mesh.destinationRule(host);
+        int number = destination.port().orElse(upstream.port());
+        Optional<ServicePort> port = Optional.empty();
+        if (service.isEmpty()) {
+            report(where, ": destination host " + host + " is not declared by any ServiceEntry");
+        } else {
+            List<ServicePort> ports = service.get().ports();
+            number = destination.port().orElse(
+                    ports.size() == 1 ? ports.get(0).number() : host.equals(service.get().hosts().get(0)) ? upstream.port() : -1);
+            port = service.get().port(number);
+            if (port.isEmpty()) {
+                report(where, ": destination " + host + " needs a port.number, one of "
+                        + ports.stream().map(ServicePort::number).toList());
+                number = destination.port().orElse(upstream.port());
+            }
+        }
+        TrafficPolicy policy = rule.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.NONE);
+        Optional<Subset> subset = Optional.empty();
+        if (destination.subset().isPresent()) {
+            String subsetName = destination.subset().get();
+            subset = rule.flatMap(r -> r.subset(subsetName));
+            if (subset.isEmpty()) {
+                report(where, ": destination " + host + " subset " + subsetName + " is not defined"
+                        + rule.map(r -> " in " + r.meta().ref() + " (subsets: "
+                                + r.subsets().stream().map(Subset::name).toList() + ")").orElse(" (no DestinationRule for the host)"));
+            } else {
+                policy = subset.get().trafficPolicy().orElse(policy);
+            }
+        }
+        LoadBalancer balancer = policy.loadBalancer().orElse(LoadBalancer.DEFAULT);
+        String name = ResourceNames.outboundCluster(number, destination.subset().orElse(""), host);
+        if (!clusters.containsKey(name)) {
+            List<Clusters.Member> members = new ArrayList<>();
+            if (port.isPresent() && (destination.subset().isEmpty() || subset.isPresent())) {
+                Optional<Subset> selected = subset;
+                ServicePort servicePort = port.get();
+                service.get().endpoints().stream()
+                        .filter(e -> selected.map(s -> s.selects(e.labels())).orElse(true))
+                        .forEach(e -> members.add(new Clusters.Member(e.address(), e.portFor(servicePort), e.labels())));
+            }
+            Protocol protocol = port.map(ServicePort::protocol).orElse(Protocol.HTTP);
+            Clusters.Built built = Clusters.service(name, host, protocol, members, balancer);
+            clusters.put(name, built.cluster());
+            if (built.endpoints() != null) {
+                endpoints.put(name, built.endpoints());
+            }
+        }
+        return new Routes.Target(name, balancer instanceof LoadBalancer.ConsistentHash hash ? Optional.of(hash.key()) : Optional.empty());
+    }
+
+    private void report(String where, String problem) {
+        if (where != null) {
+            problems.add(where + problem);
+        }
+    }
+}
