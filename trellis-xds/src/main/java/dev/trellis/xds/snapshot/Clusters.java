@@ -37,8 +37,7 @@ final class Clusters {
         Cluster.Builder cluster = base(name, host, protocol, policy);
         ClusterLoadAssignment assignment = assignment(name, members);
         if (members.stream().allMatch(m -> isIpLiteral(m.address()))) {
-            cluster.setType(Cluster.DiscoveryType.EDS)
-                    .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Protos.ads()));
+            cluster.setType(Cluster.DiscoveryType.EDS).setEdsClusterConfig(edsOverAds());
             return new Built(cluster.build(), assignment);
         }
         cluster.setType(Cluster.DiscoveryType.STRICT_DNS).setLoadAssignment(assignment);
@@ -86,7 +85,13 @@ final class Clusters {
         return assignment.build();
     }
 
-    private static Cluster.LbPolicy lbPolicy(LoadBalancer policy) {
+    /** Endpoints sent apart, as a ClusterLoadAssignment named like the cluster, on the same ADS stream. */
+    static Cluster.EdsClusterConfig edsOverAds() {
+        return Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Protos.ads()).build();
+    }
+
+    /** Envoy's balancer for the model's; a consistent hash is a ring whose key the route names. */
+    static Cluster.LbPolicy lbPolicy(LoadBalancer policy) {
         return switch (policy) {
             case LoadBalancer.Simple s -> switch (s.algorithm()) {
                 case ROUND_ROBIN -> Cluster.LbPolicy.ROUND_ROBIN;

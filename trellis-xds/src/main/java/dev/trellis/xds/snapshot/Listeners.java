@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import dev.trellis.xds.MeshMetadata;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -14,7 +15,10 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.type.v3.HashPolicy;
 
-/** Builds listeners: an HTTP connection manager whose routes come over RDS, or a TCP proxy. */
+/**
+ * Builds listeners: an HTTP connection manager whose routes come over RDS, or a TCP proxy, for a
+ * proxy; an {@code api_listener} for a proxyless gRPC client.
+ */
 public final class Listeners {
     public static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
     public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
@@ -42,10 +46,38 @@ public final class Listeners {
         return HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
-                .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(routeConfig))
-                .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .setRds(rds(routeConfig))
+                .addHttpFilters(router())
                 .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(WEBSOCKET))
                 .setUseRemoteAddress(BoolValue.of(true));
+    }
+
+    /**
+     * The listener a proxyless gRPC client asks for by its target's authority: no socket, just an
+     * {@code api_listener} whose connection manager names its routes for RDS over ADS and has the
+     * router as its one, terminal filter. Nothing else: gRPC rejects a connection manager with
+     * {@code xff_num_trusted_hops} or an HTTP filter it does not know (unless marked optional), and
+     * ignores stat prefixes, codecs and upgrades.
+     */
+    static Listener api(String name, String routeConfig) {
+        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+                .setRds(rds(routeConfig))
+                .addHttpFilters(router())
+                .build();
+        return Listener.newBuilder()
+                .setName(name)
+                .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm)))
+                .build();
+    }
+
+    /** Routes named {@code routeConfig}, sent on the same ADS stream. */
+    private static Rds rds(String routeConfig) {
+        return Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(routeConfig).build();
+    }
+
+    /** The terminal filter that routes each request; always the last one. */
+    private static HttpFilter router() {
+        return HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())).build();
     }
 
     /**

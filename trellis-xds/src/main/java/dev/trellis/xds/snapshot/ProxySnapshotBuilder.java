@@ -1,7 +1,5 @@
 package dev.trellis.xds.snapshot;
 
-import dev.trellis.model.DestinationRule;
-import dev.trellis.model.HeaderOps;
 import dev.trellis.model.Hosts;
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.LoadBalancer;
@@ -11,10 +9,7 @@ import dev.trellis.model.ProxyBootstrap;
 import dev.trellis.model.RouteDestination;
 import dev.trellis.model.Service;
 import dev.trellis.model.ServicePort;
-import dev.trellis.model.Subset;
-import dev.trellis.model.TrafficPolicy;
 import dev.trellis.model.VirtualService;
-import dev.trellis.model.WeightedDestination;
 import dev.trellis.xds.ResourceNames;
 import dev.trellis.xds.XdsResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -28,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -113,7 +107,7 @@ public final class ProxySnapshotBuilder {
         // Routes to the upstream itself need not report again what was just reported of it.
         String selfWhere = problems.size() == before ? where : null;
         String name = ResourceNames.outboundListener(upstream.bindPort(), host, upstream.port());
-        RouteDestination self = new RouteDestination(host, Optional.empty(), OptionalInt.of(upstream.port()));
+        RouteDestination self = Destinations.whole(host, upstream.port());
         if (protocol == Protocol.TCP) {
             Routes.Target target = target(self, selfWhere, upstream);
             listeners.put(name, Listeners.tcp(name, OUTBOUND_HOST, upstream.bindPort(), TrafficDirection.OUTBOUND, host,
@@ -130,17 +124,12 @@ public final class ProxySnapshotBuilder {
             }
         }
         if (virtualServices.isEmpty()) {
-            HttpRoute direct = new HttpRoute("default", List.of(),
-                    List.of(new WeightedDestination(self, 100, HeaderOps.NONE, HeaderOps.NONE)),
-                    HeaderOps.NONE, HeaderOps.NONE, Optional.empty());
-            envoyRoutes.addAll(Routes.translate(direct, proxy.meta().ref(), d -> target(d.destination(), selfWhere, upstream)));
+            envoyRoutes.addAll(Routes.translate(Routes.direct(self), proxy.meta().ref(), d -> target(d.destination(), selfWhere, upstream)));
         }
         routes.put(routeConfig, routeConfiguration(routeConfig, envoyRoutes));
         listeners.put(name, Listeners.http(name, OUTBOUND_HOST, upstream.bindPort(), TrafficDirection.OUTBOUND, host, routeConfig));
         // The upstream's own service whole and by subset, so shifting weights never adds or removes clusters.
-        target(self, selfWhere, upstream);
-        mesh.destinationRule(host).ifPresent(rule -> rule.subsets().forEach(subset -> target(
-                new RouteDestination(host, Optional.of(subset.name()), OptionalInt.of(upstream.port())), selfWhere, upstream)));
+        Destinations.wholeAndSubsets(mesh, host, upstream.port()).forEach(d -> target(d, selfWhere, upstream));
     }
 
     static RouteConfiguration routeConfiguration(String name, List<Route> routes) {
@@ -156,61 +145,21 @@ public final class ProxySnapshotBuilder {
      * (null: already reported).
      */
     private Routes.Target target(RouteDestination destination, String where, ProxyBootstrap.Upstream upstream) {
-        String host = destination.host();
-        Optional<Service> service = mesh.service(host);
-        Optional<DestinationRule> rule = mesh.destinationRule(host);
-        int number = destination.port().orElse(upstream.port());
-        Optional<ServicePort> port = Optional.empty();
-        if (service.isEmpty()) {
-            report(where, ": destination host " + host + " is not declared by any ServiceEntry");
-        } else {
-            List<ServicePort> ports = service.get().ports();
-            number = destination.port().orElse(
-                    ports.size() == 1 ? ports.get(0).number() : host.equals(service.get().hosts().get(0)) ? upstream.port() : -1);
-            port = service.get().port(number);
-            if (port.isEmpty()) {
-                report(where, ": destination " + host + " needs a port.number, one of "
-                        + ports.stream().map(ServicePort::number).toList());
-                number = destination.port().orElse(upstream.port());
-            }
-        }
-        TrafficPolicy policy = rule.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.NONE);
-        Optional<Subset> subset = Optional.empty();
-        if (destination.subset().isPresent()) {
-            String subsetName = destination.subset().get();
-            subset = rule.flatMap(r -> r.subset(subsetName));
-            if (subset.isEmpty()) {
-                report(where, ": destination " + host + " subset " + subsetName + " is not defined"
-                        + rule.map(r -> " in " + r.meta().ref() + " (subsets: "
-                                + r.subsets().stream().map(Subset::name).toList() + ")").orElse(" (no DestinationRule for the host)"));
-            } else {
-                policy = subset.get().trafficPolicy().orElse(policy);
-            }
-        }
-        LoadBalancer balancer = policy.loadBalancer().orElse(LoadBalancer.DEFAULT);
-        String name = ResourceNames.outboundCluster(number, destination.subset().orElse(""), host);
-        if (!clusters.containsKey(name)) {
-            List<Clusters.Member> members = new ArrayList<>();
-            if (port.isPresent() && (destination.subset().isEmpty() || subset.isPresent())) {
-                Optional<Subset> selected = subset;
-                ServicePort servicePort = port.get();
-                service.get().endpoints().stream()
-                        .filter(e -> selected.map(s -> s.selects(e.labels())).orElse(true))
-                        .forEach(e -> members.add(new Clusters.Member(e.address(), e.portFor(servicePort), e.labels())));
-            }
-            Protocol protocol = port.map(ServicePort::protocol).orElse(Protocol.HTTP);
-            Clusters.Built built = Clusters.service(name, host, protocol, members, balancer);
-            clusters.put(name, built.cluster());
+        Destinations.Destination resolved = Destinations.resolve(mesh, destination, upstream.port(), problem -> report(where, problem));
+        if (!clusters.containsKey(resolved.cluster())) {
+            Clusters.Built built = Clusters.service(
+                    resolved.cluster(), resolved.host(), resolved.protocol(), resolved.members(), resolved.balancer());
+            clusters.put(resolved.cluster(), built.cluster());
             if (built.endpoints() != null) {
-                endpoints.put(name, built.endpoints());
+                endpoints.put(resolved.cluster(), built.endpoints());
             }
         }
-        return new Routes.Target(name, balancer instanceof LoadBalancer.ConsistentHash hash ? Optional.of(hash.key()) : Optional.empty());
+        return resolved.target();
     }
 
     private void report(String where, String problem) {
         if (where != null) {
-            problems.add(where + problem);
+            problems.add(where + ": " + problem);
         }
     }
 }

@@ -2,8 +2,10 @@ package dev.trellis.xds.snapshot;
 
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
+import dev.trellis.model.HeaderOps;
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.LoadBalancer.HashKey;
+import dev.trellis.model.RouteDestination;
 import dev.trellis.model.RouteMatch;
 import dev.trellis.model.StringMatch;
 import dev.trellis.model.WeightedDestination;
@@ -59,6 +61,13 @@ final class Routes {
                     .build());
         }
         return routes;
+    }
+
+    /** The route of a host without VirtualServices: every request to the destination, unchanged. */
+    static HttpRoute direct(RouteDestination destination) {
+        return new HttpRoute("default", List.of(),
+                List.of(new WeightedDestination(destination, 100, HeaderOps.NONE, HeaderOps.NONE)),
+                HeaderOps.NONE, HeaderOps.NONE, Optional.empty());
     }
 
     /**
