@@ -12,7 +12,17 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Trellis: a service mesh with a Netty data plane.",
-        subcommands = {ProxyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ProxyCommand.class,
+            ControlPlaneCommand.class,
+            ApplyCommand.class,
+            GetCommand.class,
+            DeleteCommand.class,
+            ProxyStatusCommand.class,
+            BootstrapCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -12,6 +12,7 @@ import dev.trellis.model.VirtualService;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads YAML documents into a validated {@link MeshConfig}: Istio's {@code ServiceEntry},
@@ -31,7 +32,7 @@ public final class ConfigLoader {
      */
     public static MeshConfig load(List<Path> paths) throws ConfigException {
         Problems problems = new Problems();
-        List<DocumentReader.Document> documents = new ArrayList<>();
+        List<DocumentReader.Read> documents = new ArrayList<>();
         SourceFiles.forEach(paths, problems, source -> documents.addAll(read(source.name(), source.text(), problems)));
         return build(documents, problems);
     }
@@ -42,24 +43,54 @@ public final class ConfigLoader {
         return build(read(fileName, yamlText, problems), problems);
     }
 
-    private static List<DocumentReader.Document> read(String file, String text, Problems problems) {
+    /**
+     * Reads and checks each document of one YAML (or JSON) text on its own, without the checks
+     * across documents that {@link #mesh} makes; {@code fileName} is what messages call it.
+     */
+    public static List<Document> documents(String fileName, String text) throws ConfigException {
+        Problems problems = new Problems();
+        List<DocumentReader.Read> read = read(fileName, text, problems);
+        problems.throwIfAny();
+        return read.stream().map(d -> new Document(d.meta(), d.source(), d.resource().orElseThrow())).toList();
+    }
+
+    /** Reads and checks one document given as a tree, as if it came from {@code origin}. */
+    public static Document document(JsonNode tree, Origin origin) throws ConfigException {
+        Problems problems = new Problems();
+        Optional<DocumentReader.Read> read = DocumentReader.read(tree, origin, problems);
+        problems.throwIfAny();
+        DocumentReader.Read document = read.orElseThrow(() -> new ConfigException(origin + ": an empty document"));
+        return new Document(document.meta(), document.source(), document.resource().orElseThrow());
+    }
+
+    /**
+     * The mesh these documents make together, after the checks across documents: one resource per
+     * kind, namespace and name, one ServiceEntry and one DestinationRule per host.
+     */
+    public static MeshConfig mesh(List<Document> documents) throws ConfigException {
+        return build(documents.stream()
+                .map(d -> new DocumentReader.Read(d.meta(), d.source(), Optional.of(d.resource())))
+                .toList(), new Problems());
+    }
+
+    private static List<DocumentReader.Read> read(String file, String text, Problems problems) {
         List<JsonNode> trees = YamlDocuments.read(file, text, problems);
-        List<DocumentReader.Document> documents = new ArrayList<>();
+        List<DocumentReader.Read> documents = new ArrayList<>();
         for (int i = 0; i < trees.size(); i++) {
             DocumentReader.read(trees.get(i), new Origin(file, i + 1), problems).ifPresent(documents::add);
         }
         return documents;
     }
 
-    private static MeshConfig build(List<DocumentReader.Document> documents, Problems problems)
+    private static MeshConfig build(List<DocumentReader.Read> documents, Problems problems)
             throws ConfigException {
-        Uniqueness.check(documents.stream().map(DocumentReader.Document::meta).toList(), problems);
+        Uniqueness.check(documents.stream().map(DocumentReader.Read::meta).toList(), problems);
         problems.throwIfAny();
         List<ProxyBootstrap> proxies = new ArrayList<>();
         List<Service> services = new ArrayList<>();
         List<VirtualService> virtualServices = new ArrayList<>();
         List<DestinationRule> destinationRules = new ArrayList<>();
-        for (DocumentReader.Document document : documents) {
+        for (DocumentReader.Read document : documents) {
             switch (document.resource().orElseThrow()) {
                 case ProxyBootstrap p -> proxies.add(p);
                 case Service s -> services.add(s);

@@ -20,9 +20,10 @@ final class DocumentReader {
      * A document read.
      *
      * @param meta the resource's identity, for checks across documents
+     * @param source the document as given
      * @param resource the model record; empty when the document has problems
      */
-    record Document(Meta meta, Optional<? extends Record> resource) {}
+    record Read(Meta meta, JsonNode source, Optional<? extends Record> resource) {}
 
     private DocumentReader() {}
 
@@ -30,7 +31,7 @@ final class DocumentReader {
      * The document, or empty when it is empty (a stray {@code ---}) or its identity cannot be
      * read; every problem goes to {@code problems}.
      */
-    static Optional<Document> read(JsonNode document, Origin origin, Problems problems) {
+    static Optional<Read> read(JsonNode document, Origin origin, Problems problems) {
         if (document == null || document.isNull()) {
             return Optional.empty();
         }
@@ -56,7 +57,7 @@ final class DocumentReader {
         if (name.isEmpty() || namespace.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Document(meta, problems.count() == before ? resource : Optional.empty()));
+        return Optional.of(new Read(meta, document, problems.count() == before ? resource : Optional.empty()));
     }
 
     /** {@code " Kind namespace/name"} when the document says so, leniently, for messages. */
