@@ -109,9 +109,15 @@ public final class ConnectedProxy implements AutoCloseable {
         });
         this.status = new AdsStatus(Clock.systemUTC(), addresses.all().stream().map(Object::toString).toList(),
                 () -> accepted, () -> warming, saved.file().toString());
-        server.addDumpSection("ads", status::toMap);
-        startFromSaved();
-        this.client = new AdsClient(addresses, node, new Handler(), options.backoff(), executor, status);
+        try {
+            server.addDumpSection("ads", status::toMap);
+            startFromSaved();
+            this.client = new AdsClient(addresses, node, new Handler(), options.backoff(), executor, status);
+        } catch (RuntimeException e) {
+            executor.shutdownNow();
+            server.close();
+            throw e;
+        }
         log.info("proxy {} is node {}; control plane(s) {}; accepted configuration saved in {}",
                 bootstrap.meta().ref(), node.getId(), addresses, saved.file());
         client.start();

@@ -108,7 +108,16 @@ public final class KeepAliveClient implements Closeable {
         connections++;
     }
 
+    /** The final response: interim ones (1xx other than 101) are read and passed over. */
     private Response read() throws IOException {
+        Response response = readOne();
+        while (response.status() / 100 == 1 && response.status() != 101) {
+            response = readOne();
+        }
+        return response;
+    }
+
+    private Response readOne() throws IOException {
         String statusLine = line();
         String[] parts = statusLine.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {

@@ -14,7 +14,8 @@ import dev.trellis.xds.XdsType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,11 +214,16 @@ class AdsClientTest {
 
     @Test
     void triesTheNextControlPlaneWhenOneCannotBeReached() throws Exception {
-        String nothing;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            nothing = "127.0.0.1:" + probe.getLocalPort();
+        // A port held by a socket that does not listen: connecting to it is refused, and no one else can take it.
+        try (Socket holder = new Socket()) {
+            holder.bind(new InetSocketAddress("127.0.0.1", 0));
+            String nothing = "127.0.0.1:" + holder.getLocalPort();
+            start(nothing, server.address());
+            assertNextControlPlaneUsed(nothing);
         }
-        start(nothing, server.address());
+    }
+
+    private void assertNextControlPlaneUsed(String nothing) throws InterruptedException {
         assertThat(server.next(XdsType.CLUSTER).getNode()).isEqualTo(NODE);
         await().atMost(Duration.ofSeconds(10)).until(() -> status.state() == AdsStatus.State.CONNECTED);
         assertThat(status.toMap()).containsEntry("controlPlane", server.address())
