@@ -189,8 +189,11 @@ class ConnectedProxyProcessTest {
         first.destroy(); // SIGTERM
         assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(first.exitValue()).isZero();
-        assertThat(Files.readString(dir.resolve("first.log"))).contains("trellis proxy: stopped");
+        assertThat(Files.readString(dir.resolve("first.log"))).contains("trellis proxy: stopped").doesNotContain("LEAK:");
         assertThat(second.isAlive()).isTrue();
+        second.destroy();
+        assertThat(second.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(dir.resolve("second.log"))).doesNotContain("LEAK:");
     }
 
     @Test

@@ -21,6 +21,7 @@ import dev.trellis.xds.XdsType;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -30,9 +31,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.security.SecureRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -219,6 +220,9 @@ public final class ConnectedProxy implements AutoCloseable {
             return executor.submit(this::reloadNow).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             log.error("reload failed", e);
+            return false;
+        } catch (RejectedExecutionException e) {
+            log.warn("reload ignored: the proxy is stopping");
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

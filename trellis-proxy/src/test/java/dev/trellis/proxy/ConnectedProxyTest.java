@@ -176,8 +176,9 @@ class ConnectedProxyTest {
         int port = port(proxy, APP_LISTENER);
         await().atMost(WAIT).until(() -> servedBy(port), "v1"::equals);
 
-        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 3);
-                HttpLoad slow = HttpLoad.start("127.0.0.1", port, "/delay/200", 2)) {
+        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 2);
+                HttpLoad slow = HttpLoad.start("127.0.0.1", port, "/delay/200", 2);
+                HttpLoad toOther = HttpLoad.start("127.0.0.1", port, "/", Map.of("x-to", "other"), 1)) {
             // A route change: all of the traffic moves to the v2 subset.
             controlPlane.serve(TestControlPlane.resources(mesh(0, 100)));
             await().atMost(WAIT).until(() -> servedBy(port), "v2"::equals);
@@ -201,13 +202,14 @@ class ConnectedProxyTest {
             await().atMost(WAIT).until(() -> get(port, "/", Map.of("x-to", "other")).header("x-served-by"), "v3"::equals);
             await().atMost(WAIT).until(() -> !proxy.server().config().clusters().containsKey("outbound|80||other.default.svc.cluster.local"));
             await().atMost(WAIT).until(() -> slow.completed() >= 10);
-            assertThat(load.failures()).isEmpty();
-            assertThat(slow.failures()).isEmpty();
             load.close();
             slow.close();
+            toOther.close();
             assertThat(load.failures()).as("no request failed while the configuration changed").isEmpty();
             assertThat(slow.failures()).as("requests in flight during the changes all completed").isEmpty();
+            assertThat(toOther.failures()).as("no request failed as the cluster came and went").isEmpty();
             assertThat(load.servedBy()).containsKeys("v1", "v2", "v3");
+            assertThat(toOther.servedBy()).containsKeys("other", "v3");
         }
         assertThat(controlPlane.nacks()).isEmpty();
     }

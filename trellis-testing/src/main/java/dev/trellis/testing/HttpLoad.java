@@ -36,9 +36,14 @@ public final class HttpLoad implements AutoCloseable {
      * {@link #close()}.
      */
     public static HttpLoad start(String host, int port, String path, int connections) {
+        return start(host, port, path, Map.of(), connections);
+    }
+
+    /** As {@link #start(String, int, String, int)}, each request with these extra headers. */
+    public static HttpLoad start(String host, int port, String path, Map<String, String> headers, int connections) {
         HttpLoad load = new HttpLoad();
         for (int i = 0; i < connections; i++) {
-            Thread thread = new Thread(() -> load.run(host, port, path), "http-load-" + port + "-" + i);
+            Thread thread = new Thread(() -> load.run(host, port, path, headers), "http-load-" + port + "-" + i);
             thread.setDaemon(true);
             load.threads.add(thread);
         }
@@ -46,11 +51,11 @@ public final class HttpLoad implements AutoCloseable {
         return load;
     }
 
-    private void run(String host, int port, String path) {
+    private void run(String host, int port, String path, Map<String, String> headers) {
         try (KeepAliveClient client = new KeepAliveClient(host, port, Duration.ofSeconds(10))) {
             while (running.get()) {
                 try {
-                    KeepAliveClient.Response response = client.get(path);
+                    KeepAliveClient.Response response = client.get(path, headers);
                     if (response.status() / 100 != 2) {
                         fail(path + ": " + response.status() + " " + response.bodyText());
                     } else {
