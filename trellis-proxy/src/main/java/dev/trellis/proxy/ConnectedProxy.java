@@ -300,6 +300,9 @@ public final class ConnectedProxy implements AutoCloseable {
         @Override
         public void update(XdsType type, String version, Map<String, Message> resources) throws ConfigException {
             XdsState next = accepted.accept(type, version, resources);
+            if (next.equals(accepted)) {
+                return; // the same resources at the same version, as after a reconnect: nothing to do
+            }
             // Every resource the response carries, checked on its own fields, with stand-ins for what has not arrived.
             new XdsAdapter(new Metrics()).adapt(bootstrap, Warming.validationView(next, type), null);
             XdsResources running = server.config().resources();
