@@ -176,41 +176,41 @@ class ConnectedProxyTest {
         int port = port(proxy, APP_LISTENER);
         await().atMost(WAIT).until(() -> servedBy(port), "v1"::equals);
 
-        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 2);
-                HttpLoad slow = HttpLoad.start("127.0.0.1", port, "/delay/200", 2);
-                HttpLoad toOther = HttpLoad.start("127.0.0.1", port, "/", Map.of("x-to", "other"), 1)) {
-            // A route change: all of the traffic moves to the v2 subset.
-            controlPlane.serve(TestControlPlane.resources(mesh(0, 100)));
-            await().atMost(WAIT).until(() -> servedBy(port), "v2"::equals);
+        HttpLoad load = later(HttpLoad.start("127.0.0.1", port, "/", 2));
+        HttpLoad slow = later(HttpLoad.start("127.0.0.1", port, "/delay/200", 2));
+        HttpLoad toOther = later(HttpLoad.start("127.0.0.1", port, "/", Map.of("x-to", "other"), 1));
 
-            // An endpoint change: the v2 subset's endpoint moves to another server.
-            controlPlane.serve(TestControlPlane.resources(mesh(ONE_UPSTREAM, v1.port(), v3.port(), 0, 100, "", "")));
-            await().atMost(WAIT).until(() -> servedBy(port), "v3"::equals);
+        // A route change: all of the traffic moves to the v2 subset.
+        controlPlane.serve(TestControlPlane.resources(mesh(0, 100)));
+        await().atMost(WAIT).until(() -> servedBy(port), "v2"::equals);
 
-            // A cluster added: a header route to another service.
-            String headerRoute = """
-                      - match: [{headers: {x-to: {exact: other}}}]
-                        route: [{destination: {host: other}}]
-                    """;
-            controlPlane.serve(TestControlPlane.resources(
-                    mesh(ONE_UPSTREAM, v1.port(), v3.port(), 0, 100, headerRoute, otherService(other.port()))));
-            await().atMost(WAIT).until(() -> get(port, "/", Map.of("x-to", "other")).header("x-served-by"), "other"::equals);
-            assertThat(proxy.server().config().clusters()).containsKey("outbound|80||other.default.svc.cluster.local");
+        // An endpoint change: the v2 subset's endpoint moves to another server.
+        controlPlane.serve(TestControlPlane.resources(mesh(ONE_UPSTREAM, v1.port(), v3.port(), 0, 100, "", "")));
+        await().atMost(WAIT).until(() -> servedBy(port), "v3"::equals);
 
-            // And removed again.
-            controlPlane.serve(TestControlPlane.resources(mesh(ONE_UPSTREAM, v1.port(), v3.port(), 0, 100, "", "")));
-            await().atMost(WAIT).until(() -> get(port, "/", Map.of("x-to", "other")).header("x-served-by"), "v3"::equals);
-            await().atMost(WAIT).until(() -> !proxy.server().config().clusters().containsKey("outbound|80||other.default.svc.cluster.local"));
-            await().atMost(WAIT).until(() -> slow.completed() >= 10);
-            load.close();
-            slow.close();
-            toOther.close();
-            assertThat(load.failures()).as("no request failed while the configuration changed").isEmpty();
-            assertThat(slow.failures()).as("requests in flight during the changes all completed").isEmpty();
-            assertThat(toOther.failures()).as("no request failed as the cluster came and went").isEmpty();
-            assertThat(load.servedBy()).containsKeys("v1", "v2", "v3");
-            assertThat(toOther.servedBy()).containsKeys("other", "v3");
-        }
+        // A cluster added: a header route to another service.
+        String headerRoute = """
+                  - match: [{headers: {x-to: {exact: other}}}]
+                    route: [{destination: {host: other}}]
+                """;
+        controlPlane.serve(TestControlPlane.resources(
+                mesh(ONE_UPSTREAM, v1.port(), v3.port(), 0, 100, headerRoute, otherService(other.port()))));
+        await().atMost(WAIT).until(() -> get(port, "/", Map.of("x-to", "other")).header("x-served-by"), "other"::equals);
+        assertThat(proxy.server().config().clusters()).containsKey("outbound|80||other.default.svc.cluster.local");
+
+        // And removed again.
+        controlPlane.serve(TestControlPlane.resources(mesh(ONE_UPSTREAM, v1.port(), v3.port(), 0, 100, "", "")));
+        await().atMost(WAIT).until(() -> get(port, "/", Map.of("x-to", "other")).header("x-served-by"), "v3"::equals);
+        await().atMost(WAIT).until(() -> !proxy.server().config().clusters().containsKey("outbound|80||other.default.svc.cluster.local"));
+        await().atMost(WAIT).until(() -> slow.completed() >= 10);
+        load.close();
+        slow.close();
+        toOther.close();
+        assertThat(load.failures()).as("no request failed while the configuration changed").isEmpty();
+        assertThat(slow.failures()).as("requests in flight during the changes all completed").isEmpty();
+        assertThat(toOther.failures()).as("no request failed as the cluster came and went").isEmpty();
+        assertThat(load.servedBy()).containsKeys("v1", "v2", "v3");
+        assertThat(toOther.servedBy()).containsKeys("other", "v3");
         assertThat(controlPlane.nacks()).isEmpty();
     }
 
@@ -222,46 +222,47 @@ class ConnectedProxyTest {
         int port = port(proxy, APP_LISTENER);
         await().atMost(WAIT).until(() -> servedBy(port), "v1"::equals);
 
-        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 2)) {
-            controlPlane.serve(TestControlPlane.resources(
-                    mesh(TWO_UPSTREAMS, v1.port(), v2.port(), 100, 0, "", otherService(other.port()))));
-            int otherPort = port(proxy, OTHER_LISTENER);
-            assertThat(servedBy(otherPort)).isEqualTo("other");
+        HttpLoad load = later(HttpLoad.start("127.0.0.1", port, "/", 2));
+        controlPlane.serve(TestControlPlane.resources(
+                mesh(TWO_UPSTREAMS, v1.port(), v2.port(), 100, 0, "", otherService(other.port()))));
+        int otherPort = port(proxy, OTHER_LISTENER);
+        assertThat(servedBy(otherPort)).isEqualTo("other");
 
-            CompletableFuture<KeepAliveClient.Response> slow = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return get(otherPort, "/delay/1500");
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            await().atMost(WAIT).until(() -> activeRequests(proxy, "outbound|80||other.default.svc.cluster.local") == 1);
+        CompletableFuture<KeepAliveClient.Response> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get(otherPort, "/delay/3000"); // long enough to outlast the removal below
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        await().atMost(WAIT).until(() -> activeRequests(proxy, "outbound|80||other.default.svc.cluster.local") == 1);
 
-            controlPlane.serve(TestControlPlane.resources(mesh(100, 0)));
-            await().atMost(WAIT).until(() -> !proxy.server().ports().containsKey(OTHER_LISTENER));
-            await().atMost(WAIT).until(() -> refused(otherPort));
-            assertThat(slow).as("the request in flight when its listener was removed is still running").isNotDone();
+        controlPlane.serve(TestControlPlane.resources(mesh(100, 0)));
+        await().atMost(WAIT).until(() -> !proxy.server().ports().containsKey(OTHER_LISTENER));
+        await().atMost(WAIT).until(() -> refused(otherPort));
+        assertThat(slow).as("the request in flight when its listener was removed is still running").isNotDone();
 
-            KeepAliveClient.Response drained = slow.get(10, TimeUnit.SECONDS);
-            assertThat(drained.status()).isEqualTo(200);
-            assertThat(drained.header("x-served-by")).isEqualTo("other");
-            assertThat(drained.header("connection")).as("the drained connection closes after its response").isEqualTo("close");
-            load.close();
-            assertThat(load.failures()).as("the listener that stayed never failed a request").isEmpty();
-        }
+        KeepAliveClient.Response drained = slow.get(10, TimeUnit.SECONDS);
+        assertThat(drained.status()).isEqualTo(200);
+        assertThat(drained.header("x-served-by")).isEqualTo("other");
+        assertThat(drained.header("connection")).as("the drained connection closes after its response").isEqualTo("close");
+        load.close();
+        assertThat(load.failures()).as("the listener that stayed never failed a request").isEmpty();
     }
 
     static int activeRequests(ConnectedProxy proxy, String cluster) {
         return proxy.server().config().clusters().get(cluster).endpoints().get(0).activeRequests();
     }
 
-    static boolean refused(int port) {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
+    static boolean refused(int port) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
             return false;
         } catch (ConnectException e) {
             return true;
-        } catch (IOException e) {
-            return false;
+        } finally {
+            socket.close();
         }
     }
 
@@ -326,24 +327,23 @@ class ConnectedProxyTest {
         await().atMost(WAIT).until(() -> servedBy(port), "v1"::equals);
         await().atMost(WAIT).until(() -> proxy.accepted().version(XdsType.ROUTE).isPresent());
 
-        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 2)) {
-            int controlPlanePort = controlPlane.port();
-            controlPlane.close();
-            await().atMost(WAIT).until(() -> proxy.status().state() != AdsStatus.State.CONNECTED);
-            long served = load.completed();
-            await().atMost(WAIT).until(() -> load.completed() > served + 50); // traffic flows with no control plane
+        HttpLoad load = later(HttpLoad.start("127.0.0.1", port, "/", 2));
+        int controlPlanePort = controlPlane.port();
+        controlPlane.close();
+        await().atMost(WAIT).until(() -> proxy.status().state() != AdsStatus.State.CONNECTED);
+        long served = load.completed();
+        await().atMost(WAIT).until(() -> load.completed() > served + 50); // traffic flows with no control plane
 
-            TestControlPlane back = later(new TestControlPlane(controlPlanePort));
-            back.serve(TestControlPlane.resources(mesh(0, 100)));
-            await().atMost(WAIT).until(() -> servedBy(port), "v2"::equals);
-            assertThat(proxy.status().state()).isEqualTo(AdsStatus.State.CONNECTED);
-            DiscoveryRequest resubscribed = back.requests().stream()
-                    .filter(r -> r.getTypeUrl().equals(XdsType.LISTENER.typeUrl())).findFirst().orElseThrow();
-            assertThat(resubscribed.getVersionInfo()).as("subscribed again from the version it runs")
-                    .isEqualTo(first.version(XdsType.LISTENER));
-            load.close();
-            assertThat(load.failures()).isEmpty();
-        }
+        TestControlPlane back = later(new TestControlPlane(controlPlanePort));
+        back.serve(TestControlPlane.resources(mesh(0, 100)));
+        await().atMost(WAIT).until(() -> servedBy(port), "v2"::equals);
+        assertThat(proxy.status().state()).isEqualTo(AdsStatus.State.CONNECTED);
+        DiscoveryRequest resubscribed = back.requests().stream()
+                .filter(r -> r.getTypeUrl().equals(XdsType.LISTENER.typeUrl())).findFirst().orElseThrow();
+        assertThat(resubscribed.getVersionInfo()).as("subscribed again from the version it runs")
+                .isEqualTo(first.version(XdsType.LISTENER));
+        load.close();
+        assertThat(load.failures()).isEmpty();
     }
 
     @Test

@@ -296,19 +296,18 @@ public final class AdsClient implements AutoCloseable {
             });
         }
 
+        /** Marks the stream connected once its channel is READY, which it may already be (a loopback connect is quick). */
         void watchConnectivity(ConnectivityState seen) {
+            if (seen == ConnectivityState.READY) {
+                connected();
+            }
             if (seen == ConnectivityState.SHUTDOWN) {
                 return;
             }
             channel.notifyWhenStateChanged(seen, () -> run(() -> {
-                if (stream != this || ended) {
-                    return;
+                if (stream == this && !ended) {
+                    watchConnectivity(channel.getState(false));
                 }
-                ConnectivityState now = channel.getState(false);
-                if (now == ConnectivityState.READY) {
-                    connected();
-                }
-                watchConnectivity(now);
             }));
         }
 
