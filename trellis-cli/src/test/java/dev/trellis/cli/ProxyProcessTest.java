@@ -112,6 +112,16 @@ class ProxyProcessTest {
     }
 
     @Test
+    void aStandaloneProxyLoadsNoGrpcClass() throws Exception {
+        startProxy("-Xlog:class+load=info");
+        assertThat(get("/").statusCode()).isEqualTo(200);
+        String log = Files.readString(dir.resolve("proxy.log"));
+        assertThat(log).as("class loading is logged").contains("dev.trellis.proxy.StandaloneProxy");
+        assertThat(log).as("gRPC and the ADS client load only with --control-plane")
+                .doesNotContain("io.grpc.").doesNotContain("dev.trellis.proxy.xds.AdsClient");
+    }
+
+    @Test
     void sighupReloadsTheConfig() throws Exception {
         startProxy();
         Path config = dir.resolve("mesh.yaml");

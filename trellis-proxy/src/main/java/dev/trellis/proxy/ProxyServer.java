@@ -12,10 +12,13 @@ import dev.trellis.proxy.upstream.UpstreamPools;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private volatile ProxyConfig config;
     private volatile boolean draining;
+    private final Map<String, Supplier<?>> dumpSections = new ConcurrentSkipListMap<>();
     private AdminServer admin;
 
     private ProxyServer(Options options, Metrics metrics) {
@@ -64,8 +68,8 @@ public final class ProxyServer implements AutoCloseable {
             server.workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
-        log.info("proxy {} started on {} with {} thread(s): {}", config.bootstrap().meta().ref(), server.transport.name(),
-                options.threads(), server.describeListeners());
+        log.info("proxy {} started on {} with {} thread(s), admin on 127.0.0.1:{}, listeners {}", config.bootstrap().meta().ref(),
+                server.transport.name(), options.threads(), server.adminPort(), server.describeListeners());
         return server;
     }
 
@@ -126,6 +130,20 @@ public final class ProxyServer implements AutoCloseable {
 
     public Metrics metrics() {
         return metrics;
+    }
+
+    /**
+     * Adds a section to {@code /config_dump}, under {@code name}, with what {@code section} returns
+     * when the dump is asked for (a map or list of plain values); a proxy driven by a control
+     * plane shows its ADS connection there.
+     */
+    public void addDumpSection(String name, Supplier<?> section) {
+        dumpSections.put(name, section);
+    }
+
+    /** The extra sections of {@code /config_dump}, by name. */
+    public Map<String, Supplier<?>> dumpSections() {
+        return Collections.unmodifiableMap(dumpSections);
     }
 
     public boolean draining() {

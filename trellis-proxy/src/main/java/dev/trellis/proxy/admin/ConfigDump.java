@@ -24,7 +24,8 @@ import java.util.Map;
 /**
  * The running config as JSON: the bootstrap, listeners with their bound ports and routes,
  * clusters with their endpoints and live load, and the xDS resources they were built from with
- * each type's version, in the proto3 JSON form Envoy's config dump uses.
+ * each type's version, in the proto3 JSON form Envoy's config dump uses; then any sections the
+ * proxy's driver added (a proxy with a control plane adds {@code "ads"}, its connection's state).
  */
 final class ConfigDump {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -55,6 +56,7 @@ final class ConfigDump {
         dump.put("listeners", config.listeners().stream().map(l -> listener(l, ports.getOrDefault(l.name(), l.port()))).toList());
         dump.put("clusters", config.clusters().values().stream().map(ConfigDump::cluster).toList());
         dump.put("xds", xds(config.resources()));
+        proxy.dumpSections().forEach((name, section) -> dump.put(name, section.get()));
         return dump;
     }
 
