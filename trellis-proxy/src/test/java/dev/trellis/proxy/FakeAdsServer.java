@@ -86,6 +86,11 @@ public final class FakeAdsServer implements AutoCloseable {
         return request;
     }
 
+    /** The client's next request of {@code type} if one comes within {@code wait}, else null. */
+    public DiscoveryRequest poll(XdsType type, java.time.Duration wait) throws InterruptedException {
+        return queue(type.typeUrl()).poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Requests of {@code type} received and not taken yet. */
     public List<DiscoveryRequest> pending(XdsType type) {
         return List.copyOf(queue(type.typeUrl()));

@@ -217,8 +217,11 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
             }
             TypeState state = typeEntry.getValue();
             String version = current.apply(entry.node().getId(), type.get());
-            types.put(type.get().shortName(), new ProxyStatus.TypeStatus(version, state.acked(), Optional.ofNullable(state.nack())));
-            nacked |= state.nack() != null;
+            // A rejection counts while the rejected version is the current one; once the
+            // configuration moved on (or back to what the client runs), it is history.
+            Optional<ProxyStatus.Nack> nack = Optional.ofNullable(state.nack()).filter(n -> n.version().equals(version));
+            types.put(type.get().shortName(), new ProxyStatus.TypeStatus(version, state.acked(), nack));
+            nacked |= nack.isPresent();
             synced &= !version.isEmpty() && version.equals(state.acked());
         }
         ProxyStatus.State state = nacked ? ProxyStatus.State.NACKED

@@ -46,13 +46,12 @@ import org.slf4j.LoggerFactory;
  *       request with a stale one) and the version last accepted for its type;</li>
  *   <li>an ACK carries the response's version and nonce; a NACK the previous accepted version, the
  *       response's nonce and {@code error_detail} (INVALID_ARGUMENT, with every reason);</li>
- *   <li>a response refused for the same reasons as the one before it, at the same version, is
- *       not NACKed twice: some servers (java-control-plane's {@code SimpleCache}) answer a NACK by
- *       sending the very same response again, at once, for as long as the request's version
- *       differs from theirs, and a client that NACKs each copy loops with them without end. The
- *       reply to the copy carries its version and nonce, which such a server takes as "seen" and
- *       then waits for a new version; the proxy still runs, and reports, the version it accepted
- *       last;</li>
+ *   <li>every refusal is a NACK, so the control plane always knows what the proxy runs. A response
+ *       refused again for the same reasons, at the same version, is NACKed again only after a
+ *       delay that doubles with each copy (1 s up to 30 s): some servers (java-control-plane's
+ *       plain {@code SimpleCache}) answer a NACK by sending the very same response at once, and a
+ *       client that NACKs each copy at once loops with them at network speed. Trellis's own
+ *       control plane holds a NACKed version instead, until its configuration changes;</li>
  *   <li>after a reconnect everything is subscribed again, with the versions accepted so far.</li>
  * </ul>
  *
@@ -64,6 +63,9 @@ public final class AdsClient implements AutoCloseable {
 
     /** The largest response accepted, in bytes: a whole configuration travels in one message. */
     static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+    /** How long the NACK of a response refused again waits, at first and at most; it doubles with each copy. */
+    static final long REPEAT_NACK_FIRST_MILLIS = 1_000;
+    static final long REPEAT_NACK_MAX_MILLIS = 30_000;
 
     /** Takes what the control plane sends. Called on the client's executor only. */
     public interface Handler {
@@ -257,6 +259,7 @@ public final class AdsClient implements AutoCloseable {
         final Map<XdsType, String> nonces = new EnumMap<>(XdsType.class);
         final Map<XdsType, Set<String>> subscribed = new EnumMap<>(XdsType.class);
         final Map<XdsType, Refusal> refusals = new EnumMap<>(XdsType.class);
+        final Map<XdsType, Long> repeatDelays = new EnumMap<>(XdsType.class);
         StreamObserver<DiscoveryRequest> requests;
         boolean connected;
         boolean responded;
@@ -346,6 +349,7 @@ public final class AdsClient implements AutoCloseable {
                 return;
             }
             refusals.remove(type);
+            repeatDelays.remove(type);
             status.accepted(type);
             send(type, version, null);
             log.info("accepted {} version {} from {} ({} resources)", type.shortName(), version, address,
@@ -363,13 +367,19 @@ public final class AdsClient implements AutoCloseable {
             String version = response.getVersionInfo();
             Refusal refusal = new Refusal(version, reasons);
             if (refusal.equals(refusals.get(type))) {
-                // The same response again: see the class comment. Its version says "seen", not "applied".
-                log.info("{} version {} came again from {}, refused for the same reasons; not NACKing it again,"
-                        + " waiting for a new version", type.shortName(), version, address);
-                send(type, version, null);
+                // The same response again: see the class comment. NACK it, but not at once.
+                long delay = repeatDelays.merge(type, REPEAT_NACK_FIRST_MILLIS, (d, first) -> Math.min(d * 2, REPEAT_NACK_MAX_MILLIS));
+                log.info("{} version {} came again from {}, refused for the same reasons; NACKing it again in {} ms",
+                        type.shortName(), version, address, delay);
+                executor.schedule(() -> {
+                    if (stream == this && !ended && response.getNonce().equals(nonces.get(type))) {
+                        send(type, handler.accepted().version(type).orElse(""), reasons);
+                    }
+                }, delay, TimeUnit.MILLISECONDS);
                 return;
             }
             refusals.put(type, refusal);
+            repeatDelays.remove(type);
             status.refused(type, version, response.getNonce(), reasons);
             log.warn("refused {} version {} from {}; the running configuration stays: {}", type.shortName(), version,
                     address, reasons);
