@@ -35,7 +35,11 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
 
     /** Told when a node's first stream starts and when its last one ends. */
     interface Listener {
-        /** @param bootstrap the node's Proxy document, or empty for a client that is not a Trellis proxy */
+        /**
+         * A node's first stream started, or a stream of a connected node brought a changed bootstrap.
+         *
+         * @param bootstrap the node's Proxy document, or empty for a client that is not a Trellis proxy
+         */
         void connected(Node node, Optional<ProxyBootstrap> bootstrap, String address);
 
         /** @param trellisProxy whether it was a Trellis proxy, as {@link #connected} was told */
@@ -118,15 +122,21 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
         }
         stream.nodeId = node.getId();
         boolean first;
+        boolean changed;
         synchronized (nodes) {
             NodeEntry entry = nodes.get(node.getId());
             first = entry == null;
+            changed = !first && !entry.bootstrap().equals(bootstrap);
             List<Long> ids = first ? new ArrayList<>() : entry.streams();
             ids.add(streamId);
             nodes.put(node.getId(), new NodeEntry(node, bootstrap, ids));
         }
         if (first) {
             log.info("{} connected from {}{}", node.getId(), stream.address, bootstrap.isEmpty() ? " (not a Trellis proxy: served the whole mesh)" : "");
+            listener.connected(node, bootstrap, stream.address);
+        } else if (changed) {
+            // The proxy reloaded its Proxy document and reconnected before its old stream was seen to close.
+            log.info("{} reconnected from {} with a changed bootstrap", node.getId(), stream.address);
             listener.connected(node, bootstrap, stream.address);
         }
     }

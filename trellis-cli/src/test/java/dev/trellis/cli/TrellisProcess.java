@@ -1,0 +1,97 @@
+package dev.trellis.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trellis.testing.KeepAliveClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A {@code trellis} command run as its own JVM, as the launcher runs it (with Netty's leak
+ * detection at paranoid), its output in a log file that tests read.
+ */
+final class TrellisProcess implements AutoCloseable {
+    static final Duration START = Duration.ofSeconds(60);
+    private static final Pattern ADMIN = Pattern.compile("admin on 127\\.0\\.0\\.1:(\\d+)");
+
+    final Process process;
+    final Path log;
+
+    private TrellisProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code trellis ARGS...}, its output in {@code log}; {@code home} stands for the user's home. */
+    static TrellisProcess start(Path log, Path home, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-Dio.netty.leakDetection.level=paranoid",
+                "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new TrellisProcess(process, log);
+    }
+
+    String output() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** The first match of {@code pattern} in the output, once it appears; fails if the process ends first. */
+    Matcher awaitOutput(Pattern pattern) {
+        return org.awaitility.Awaitility.await().atMost(START).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the process ended (" + process.exitValue() + "): " + output());
+            }
+            Matcher matcher = pattern.matcher(output());
+            return matcher.find() ? matcher : null;
+        }, m -> m != null);
+    }
+
+    /** A proxy's admin port, from its start line. */
+    int adminPort() {
+        return Integer.parseInt(awaitOutput(ADMIN).group(1));
+    }
+
+    /** A proxy's {@code /config_dump}. */
+    static JsonNode configDump(int adminPort) throws IOException {
+        try (KeepAliveClient client = new KeepAliveClient("127.0.0.1", adminPort, Duration.ofSeconds(10))) {
+            return new ObjectMapper().readTree(client.get("/config_dump").bodyText());
+        }
+    }
+
+    /** The port a proxy's listener is bound to, once the listener exists. */
+    static int listenerPort(int adminPort, String listenerName) {
+        return org.awaitility.Awaitility.await().atMost(START).ignoreExceptions().until(() -> {
+            for (JsonNode listener : configDump(adminPort).get("listeners")) {
+                if (listener.get("name").asText().equals(listenerName)) {
+                    String address = listener.get("address").asText();
+                    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+                }
+            }
+            return 0;
+        }, port -> port > 0);
+    }
+
+    void signal(String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGKILL, and wait for the process to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
