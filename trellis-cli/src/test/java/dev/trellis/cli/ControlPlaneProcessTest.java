@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,7 +38,7 @@ class ControlPlaneProcessTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final String WEB_LISTENER = "outbound|0|catalog.default.svc.cluster.local:80";
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
     HttpEchoServer appV1;
     HttpEchoServer appV2;
@@ -252,11 +253,17 @@ class ControlPlaneProcessTest {
     void aNackShowsInProxyStatusWhileTrafficFlowsAndAGoneProxyLeavesTheRegistry() throws Exception {
         startControlPlane("--registration-grace", "3");
         apply("routes.yaml", routes(50, 50));
+        // The client first: catalog has no instance yet, and its listener says so.
+        TrellisProcess web = startProxy("web", client());
+        int port = TrellisProcess.listenerPort(web.adminPort(), WEB_LISTENER);
+        try (KeepAliveClient client = new KeepAliveClient("127.0.0.1", port, Duration.ofSeconds(10))) {
+            KeepAliveClient.Response response = client.get("/items");
+            assertThat(response.status()).isEqualTo(503);
+            assertThat(response.bodyText()).startsWith("no healthy upstream for outbound|80|v");
+        }
         startSidecar("v1", freePort(), appV1);
         int inboundV2 = freePort();
         TrellisProcess sidecarV2 = startSidecar("v2", inboundV2, appV2);
-        TrellisProcess web = startProxy("web", client());
-        int port = TrellisProcess.listenerPort(web.adminPort(), WEB_LISTENER);
         await().atMost(WAIT).ignoreExceptions().until(() -> serve(port, 20).keySet(),
                 seen -> seen.equals(java.util.Set.of("200 catalog-v1", "200 catalog-v2")));
 
