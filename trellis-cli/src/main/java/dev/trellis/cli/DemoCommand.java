@@ -1,11 +1,18 @@
 package dev.trellis.cli;
 
+import dev.trellis.cli.client.ApiClient;
+import dev.trellis.cli.demo.ControlPlaneView;
 import dev.trellis.cli.demo.DemoMesh;
 import dev.trellis.cli.demo.DemoReport;
 import dev.trellis.cli.demo.Durations;
 import dev.trellis.cli.demo.LoadGenerator;
 import dev.trellis.cli.demo.LoadStats;
+import dev.trellis.cli.demo.PhaseStats;
+import dev.trellis.cli.demo.Phases;
 import dev.trellis.cli.demo.QuietLogs;
+import dev.trellis.cli.demo.Reachability;
+import dev.trellis.cli.demo.Split;
+import dev.trellis.cli.demo.SplitControl;
 import dev.trellis.cli.demo.StopRequests;
 import dev.trellis.model.ConfigException;
 import io.netty.util.ResourceLeakDetector;
@@ -16,7 +23,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,19 +36,21 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trellis demo}: a small mesh in this one process (two versions of a sample service, a
- * sidecar in front of each and a client sidecar), traffic through it under a 90/10 split, and
- * what the client observes. Ends by itself after {@code --duration}, or on Ctrl-C; either way
- * everything it started is stopped and its config files removed.
+ * {@code trellis demo}: a small mesh in this one process (a control plane, two versions of a
+ * sample service whose sidecars register them, and a client sidecar), traffic through it while
+ * the split between the versions moves 90/10, 50/50, 0/100 through the control plane's HTTP API,
+ * and what the client observes in each phase. Ends by itself after {@code --duration}, or on
+ * Ctrl-C; either way everything it started is stopped and its temporary directory removed.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs a sample mesh in one process: a catalog service in versions v1 and v2, a sidecar in front of each,"
-                    + " and a client sidecar; sends traffic through it under a 90/10 split and prints what it observes"
-                    + " (split, success rate, latency, the proxies' metrics).",
-            "Ctrl-C stops it cleanly. Exit code 0 when every request succeeded, 1 otherwise."
+            "Runs a sample mesh in one process: a control plane, a catalog service in versions v1 and v2 whose sidecars"
+                    + " register them, and a client sidecar. Sends traffic through it while the split between v1 and v2"
+                    + " moves 90/10 -> 50/50 -> 0/100 through the control plane's API, and prints what it observes in each"
+                    + " phase (split, failures), then success rate, latency, registrations, proxy status and metrics.",
+            "Ctrl-C stops it cleanly. Exit code 0 when every request succeeded and the split followed, 1 otherwise."
         })
 final class DemoCommand implements Callable<Integer> {
     static final Duration MIN_DURATION = Duration.ofSeconds(1);
@@ -49,7 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s",
-            description = "How long to send traffic: 10s, 1m, 1m30s, or plain seconds (default: ${DEFAULT-VALUE}).")
+            description = "How long to send traffic, in three equal phases: 10s, 1m, 1m30s, or plain seconds"
+                    + " (default: ${DEFAULT-VALUE}).")
     String duration;
 
     @Option(names = "--rate", paramLabel = "N", defaultValue = "200",
@@ -75,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
         try (quietLogs; StopRequests stops = StopRequests.install()) {
             DemoMesh mesh;
             try {
-                mesh = DemoMesh.start();
+                mesh = DemoMesh.start(stops::requested);
             } catch (ConfigException | RuntimeException e) {
                 err.println("trellis demo: cannot start the sample mesh: " + e.getMessage());
                 return 1;
@@ -84,50 +98,131 @@ final class DemoCommand implements Callable<Integer> {
                     .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(LoadGenerator.REQUEST_TIMEOUT)
                     .build()) {
-                return run(mesh, http, length, stops, report, err);
+                Optional<String> failure = run(mesh, http, length, stops, report);
+                failure.ifPresent(why -> err.println("trellis demo: " + why));
+                return failure.isPresent() ? 1 : 0;
             } finally {
-                report.stopped(mesh.configDir().toString());
+                report.stopped(mesh.dir().toString());
             }
         }
     }
 
-    private int run(DemoMesh mesh, HttpClient http, Duration length, StopRequests stops, DemoReport report, PrintWriter err)
+    /** Runs the demo on a started mesh; returns why it failed, or nothing when it passed or was asked to stop. */
+    private Optional<String> run(DemoMesh mesh, HttpClient http, Duration length, StopRequests stops, DemoReport report)
             throws InterruptedException {
         if (stops.requested()) {
-            return 0; // Stopped while the mesh was starting: nothing to show.
+            return Optional.empty(); // Stopped while the mesh was starting: nothing to show.
         }
+        Phases phases = new Phases(length);
         report.topology(mesh, rate, connections, length);
-        LoadStats stats = new LoadStats();
-        LoadGenerator load = LoadGenerator.start(http, mesh.catalogUri("/items"), rate, connections, length, stats);
-        LoadStats.Counts last = stats.counts();
-        for (long second = 1; second <= length.toSeconds(); second++) {
-            if (stops.await(load.startNanos() + second * 1_000_000_000L - System.nanoTime())) {
-                break;
-            }
-            LoadStats.Counts now = stats.counts();
-            report.progress(second, now.minus(last));
-            last = now;
+        SplitControl control = new SplitControl(mesh.api(), mesh.routingFile(), DemoMesh.CLIENT,
+                DemoMesh.CANARY_HEADER, DemoMesh.CANARY_VALUE);
+        SplitControl.Change first = control.shift(phases.first().split(), stops::requested);
+        report.firstApply(mesh, first);
+        if (stops.requested()) {
+            return Optional.empty();
         }
+        if (first.problem().isPresent()) {
+            return Optional.of("the routing documents did not take effect: " + first.problem().get());
+        }
+        Reachability.Result reached = Reachability.await(http, mesh.catalogUri("/items"), Set.of(DemoMesh.V1, DemoMesh.V2),
+                stops::requested);
+        report.reached(reached);
+        if (stops.requested()) {
+            return Optional.empty();
+        }
+        if (!reached.reached()) {
+            return Optional.of(DemoMesh.CLIENT + "'s requests did not reach both registered catalog instances within "
+                    + Durations.format(Reachability.TIMEOUT) + " (see proxy-status: TRELLIS_API=" + mesh.apiAddress()
+                    + " ./trellis proxy-status)");
+        }
+
+        PhaseStats stats = new PhaseStats(phases);
+        stats.running(phases.first(), 0);
+        report.loadStarts(phases, rate, connections, length);
+        LoadGenerator load = LoadGenerator.start(http, mesh.catalogUri("/items"), rate, connections, length, stats);
+        List<SplitControl.Change> changes = drive(load, length, phases, stats, control, stops, report);
         while (!load.await(Duration.ofMillis(50))) {
             if (stops.requested()) {
                 load.stop();
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - load.startNanos());
-        LoadStats.Counts counts = stats.counts();
-        report.summary(stats, counts, elapsed, stops.requested());
+        LoadStats.Counts counts = stats.total().counts();
+        report.phases(stats, elapsed);
+        report.summary(stats.total(), counts, elapsed, stops.requested());
         if (stops.requested()) {
-            return 0; // Asked to stop: what ran is reported, and stopping is not a failure.
+            return Optional.empty(); // Asked to stop: what ran is reported, and stopping is not a failure.
         }
         boolean canaryOk = showCanary(http, mesh, report);
+        showRegistry(mesh, report);
         showMetrics(http, mesh, report);
-        if (counts.succeeded() == 0 || counts.failed() > 0 || !canaryOk) {
-            err.println("trellis demo: " + (counts.succeeded() == 0 ? "no request was served"
-                    : counts.failed() > 0 ? counts.failed() + " of " + counts.total() + " requests failed"
-                    : "the x-canary request did not reach catalog-v2"));
-            return 1;
+        return verdict(counts, changes, stats.of(phases.last()), canaryOk);
+    }
+
+    /**
+     * While the load runs: a progress line each second, and at the start of each phase after the
+     * first, its split applied through the API. Returns the changes made, in order.
+     */
+    private static List<SplitControl.Change> drive(LoadGenerator load, Duration length, Phases phases, PhaseStats stats,
+            SplitControl control, StopRequests stops, DemoReport report) throws InterruptedException {
+        long start = load.startNanos();
+        List<SplitControl.Change> changes = new ArrayList<>();
+        Iterator<Phases.Phase> upcoming = phases.all().subList(1, phases.all().size()).iterator();
+        Phases.Phase nextPhase = upcoming.next();
+        long nextSecond = 1;
+        LoadStats.Counts last = stats.total().counts();
+        while (true) {
+            long secondAt = nextSecond <= length.toSeconds() ? nextSecond * 1_000_000_000L : Long.MAX_VALUE;
+            long phaseAt = nextPhase != null ? nextPhase.startNanos() : Long.MAX_VALUE;
+            long due = Math.min(secondAt, phaseAt);
+            if (due == Long.MAX_VALUE || stops.await(start + due - System.nanoTime())) {
+                return changes;
+            }
+            if (secondAt <= phaseAt) { // a second that ends as a phase starts belongs to the phase before
+                LoadStats.Counts now = stats.total().counts();
+                report.progress(nextSecond++, now.minus(last));
+                last = now;
+            } else {
+                SplitControl.Change change = control.shift(nextPhase.split(), stops::requested);
+                Phases.Phase phase = nextPhase;
+                change.runningNanos().ifPresent(running -> stats.running(phase, running - start));
+                report.phaseStarted(phase, change, start);
+                changes.add(change);
+                nextPhase = upcoming.hasNext() ? upcoming.next() : null;
+            }
         }
-        return 0;
+    }
+
+    /** Why the run failed, if it did: a request failed, a split did not take effect or was not followed, or the header route missed v2. */
+    private static Optional<String> verdict(LoadStats.Counts counts, List<SplitControl.Change> changes, PhaseStats.Observed last,
+            boolean canaryOk) {
+        if (counts.succeeded() == 0) {
+            return Optional.of("no request was served");
+        }
+        if (counts.failed() > 0) {
+            return Optional.of(counts.failed() + " of " + counts.total() + " requests failed");
+        }
+        for (SplitControl.Change change : changes) {
+            if (change.problem().isPresent()) {
+                return Optional.of("the split " + change.split() + " did not take effect: " + change.problem().get());
+            }
+        }
+        Split split = last.phase().split();
+        LoadStats.Counts after = last.afterChange();
+        if (after.total() == 0) {
+            return Optional.of("no request of the last phase was sent after " + DemoMesh.CLIENT + " ran " + split
+                    + " (a longer --duration or a higher --rate leaves time for some)");
+        }
+        long elsewhere = after.succeeded() - after.served(DemoMesh.V2);
+        if (split.v1Weight() == 0 && elsewhere > 0) {
+            return Optional.of(elsewhere + " of " + after.total() + " requests sent after " + DemoMesh.CLIENT + " ran " + split
+                    + " were not served by " + DemoMesh.V2);
+        }
+        if (!canaryOk) {
+            return Optional.of("the x-canary request did not reach " + DemoMesh.V2);
+        }
+        return Optional.empty();
     }
 
     /** One request on the header route, which must reach v2 whatever the split says. */
@@ -144,6 +239,20 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             report.canary(0, "nobody: " + e);
             return false;
+        }
+    }
+
+    /** What the control plane's API says: the registrations, and every proxy's sync status. */
+    private static void showRegistry(DemoMesh mesh, DemoReport report) {
+        try {
+            report.workloads(mesh.apiAddress(), ControlPlaneView.workloads(mesh.api()));
+        } catch (ApiClient.ApiException e) {
+            report.unavailable("Registered workloads", e.getMessage());
+        }
+        try {
+            report.proxies(mesh.apiAddress(), ControlPlaneView.proxies(mesh.api()));
+        } catch (ApiClient.ApiException e) {
+            report.unavailable("Proxies", e.getMessage());
         }
     }
 

@@ -36,28 +36,50 @@ class DemoCommandTest {
     }
 
     @Test
-    void showsTheNinetyTenSplitWithEveryRequestServed() {
-        Run run = demo("--duration", "3s");
+    void shiftsTheSplitLiveThroughTheControlPlaneWithEveryRequestServed() {
+        Run run = demo("--duration", "6s");
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         String out = run.out();
-        assertThat(out).as("one progress line a second").containsPattern("(?m)^ +1s +\\d+ ")
-                .containsPattern("(?m)^ +2s +\\d+ ").containsPattern("(?m)^ +3s +\\d+ ");
+        assertThat(out).as("the routing applied through the API")
+                .containsPattern("(?m)^  DestinationRule default/catalog created$")
+                .containsPattern("(?m)^  VirtualService default/catalog created$")
+                .containsPattern("(?m)^web reaches both registered instances: catalog-v1 and catalog-v2 answered ");
+        assertThat(out).as("each phase's split applied live, and running in the client's sidecar")
+                .containsPattern("(?m)^  phase 1, 90/10: applied before the load; web runs it from the start$")
+                .containsPattern("(?m)^  phase 2, 50/50: VirtualService default/catalog configured at [\\d.]+s; web runs it from [\\d.]+s$")
+                .containsPattern("(?m)^  phase 3, 0/100: VirtualService default/catalog configured at [\\d.]+s; web runs it from [\\d.]+s$");
+        assertThat(out).as("one progress line a second").containsPattern("(?m)^ +1s +\\d+ ").containsPattern("(?m)^ +6s +\\d+ ");
+
+        Row first = row(out, "1  90/10  [\\d.]+s-[\\d.]+s");
+        Row second = row(out, "     from [\\d.]+s, once web ran 50/50");
+        Row last = row(out, "     from [\\d.]+s, once web ran 0/100");
+        assertThat(first.v1Share()).as("phase 1 follows 90/10").isCloseTo(90.0, within(8.0));
+        assertThat(second.v1Share()).as("phase 2, once web runs 50/50").isCloseTo(50.0, within(15.0));
+        assertThat(last.total()).as("requests sent in phase 3 once web runs 0/100").isPositive();
+        assertThat(last.v1()).as("phase 3, once web runs 0/100: nothing to v1").isZero();
+        assertThat(last.v2()).isEqualTo(last.total());
+        assertThat(last.v2Share()).isEqualTo(100.0);
+        long phases = row(out, "1  90/10  [\\d.]+s-[\\d.]+s").total() + row(out, "2  50/50  [\\d.]+s-[\\d.]+s").total()
+                + row(out, "3  0/100  [\\d.]+s-[\\d.]+s").total();
+
         long total = number(out, "(?m)^Summary: (\\d+) requests in ");
-        assertThat(total).as("at most 200/s for 3 s").isBetween(1L, 600L);
-        long v1 = number(out, "(?m)^  catalog-v1 +(\\d+) ");
-        long v2 = number(out, "(?m)^  catalog-v2 +(\\d+) ");
-        assertThat(v1 + v2).isEqualTo(total);
-        assertThat(share(out, "catalog-v1")).isCloseTo(100.0 * v1 / total, within(0.051)).isCloseTo(90.0, within(6.0));
-        assertThat(share(out, "catalog-v2")).isCloseTo(10.0, within(6.0));
+        assertThat(total).as("at most 200/s for 6 s").isBetween(1L, 1_200L).isEqualTo(phases);
+        assertThat(number(out, "(?m)^  catalog-v1 +(\\d+) ") + number(out, "(?m)^  catalog-v2 +(\\d+) ")).isEqualTo(total);
         assertThat(out).containsPattern("(?m)^  errors +0$")
                 .containsPattern("(?m)^  success rate +100% ")
                 .containsPattern("(?m)^  latency +p50 [\\d.]+ ms +p90 [\\d.]+ ms +p99 [\\d.]+ ms")
                 .containsPattern("(?m)^  -> 200, served by catalog-v2$")
-                .containsPattern(requestsTotal("split", "v1") + v1 + "$")
                 .containsPattern(requestsTotal("canary", "v2") + "1$");
-        Path configDir = Path.of(group(out, "(?m)^Stopped: .*, (\\S+) removed\\.$"));
-        assertThat(configDir).as("config files removed at the end").doesNotExist();
+        assertThat(out).as("the registrations, from the API")
+                .containsPattern("(?m)^  catalog\\.default\\.svc\\.cluster\\.local +127\\.0\\.0\\.1 +\\d+ +HTTP +version=v1 +catalog-v1\\.default~\\w+$")
+                .containsPattern("(?m)^  catalog\\.default\\.svc\\.cluster\\.local +127\\.0\\.0\\.1 +\\d+ +HTTP +version=v2 +catalog-v2\\.default~\\w+$");
+        for (String proxy : new String[] {"catalog-v1", "catalog-v2", "web"}) {
+            assertThat(out).as("%s SYNCED in proxy-status", proxy)
+                    .containsPattern("(?m)^  " + proxy + "\\.default +" + proxy + "\\.default~\\w+ +SYNCED ");
+        }
+        Path dir = Path.of(group(out, "(?m)^Stopped: .*, (\\S+) removed\\.$"));
+        assertThat(dir).as("temporary files removed at the end").doesNotExist();
         assertThat(run.err()).isEmpty();
     }
 
@@ -84,8 +106,19 @@ class DemoCommandTest {
                 + "\\|catalog\\..*response_code=\"200\"} ";
     }
 
-    private static double share(String out, String server) {
-        return Double.parseDouble(group(out, "(?m)^  " + Pattern.quote(server) + " +\\d+ +([\\d.]+)%$"));
+    /** One row of the phases table: requests, then catalog-v1's and catalog-v2's count and share, then errors. */
+    private record Row(long total, long v1, double v1Share, long v2, double v2Share, long errors) {}
+
+    /** The phases table's row whose label matches {@code label}; its errors must be 0. */
+    private static Row row(String out, String label) {
+        Matcher matcher = Pattern.compile("(?m)^  " + label
+                + " +(\\d+) +(\\d+) +([\\d.]+)% +(\\d+) +([\\d.]+)% +(\\d+)$").matcher(out);
+        assertThat(matcher.find()).as("a phase row %s in:%n%s", label, out).isTrue();
+        Row row = new Row(Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2)), Double.parseDouble(matcher.group(3)),
+                Long.parseLong(matcher.group(4)), Double.parseDouble(matcher.group(5)), Long.parseLong(matcher.group(6)));
+        assertThat(row.errors()).as("errors in phase row %s", label).isZero();
+        assertThat(row.v1() + row.v2()).as("requests in phase row %s", label).isEqualTo(row.total());
+        return row;
     }
 
     private static long number(String out, String regex) {

@@ -22,6 +22,18 @@ import java.util.concurrent.locks.LockSupport;
  * others keep up. Requests in flight when the load ends are allowed to finish.
  */
 public final class LoadGenerator {
+    /**
+     * Where each request's outcome goes, from the workers' threads; {@code sentNanos} is when the
+     * request was sent, in nanoseconds after the load started.
+     */
+    public interface Outcomes {
+        /** A 2xx answer from {@code server} (its {@code x-served-by}), which took {@code tookNanos}. */
+        void served(long sentNanos, String server, long tookNanos);
+
+        /** A request that failed, by kind ("HTTP 503", "timeout", ...). */
+        void failed(long sentNanos, String kind);
+    }
+
     /** Every request's bound: a local mesh answers in milliseconds, so this only catches a hang. */
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
     /** How long a worker sleeps at most before it looks at the stop flag again. */
@@ -32,23 +44,26 @@ public final class LoadGenerator {
     private final long intervalNanos;
     private final long startNanos;
     private final long deadlineNanos;
-    private final LoadStats stats;
+    private final Outcomes outcomes;
     private final AtomicLong nextTicket = new AtomicLong();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean stopped;
 
-    private LoadGenerator(HttpClient http, URI uri, int rate, Duration duration, LoadStats stats) {
+    private LoadGenerator(HttpClient http, URI uri, int rate, Duration duration, Outcomes outcomes) {
         this.http = http;
         this.uri = uri;
         this.intervalNanos = 1_000_000_000L / rate;
         this.startNanos = System.nanoTime();
         this.deadlineNanos = startNanos + duration.toNanos();
-        this.stats = stats;
+        this.outcomes = outcomes;
     }
 
-    /** Starts {@code connections} workers sending {@code rate} requests per second in all. */
-    public static LoadGenerator start(HttpClient http, URI uri, int rate, int connections, Duration duration, LoadStats stats) {
-        LoadGenerator load = new LoadGenerator(http, uri, rate, duration, stats);
+    /**
+     * Starts {@code connections} workers sending {@code rate} requests per second in all. Outcomes
+     * are given the moment each request was sent, in nanoseconds after {@link #startNanos()}.
+     */
+    public static LoadGenerator start(HttpClient http, URI uri, int rate, int connections, Duration duration, Outcomes outcomes) {
+        LoadGenerator load = new LoadGenerator(http, uri, rate, duration, outcomes);
         for (int i = 0; i < connections; i++) {
             load.workers.add(Thread.ofPlatform().name("trellis-demo-load-" + i).daemon().start(load::work));
         }
@@ -100,24 +115,33 @@ public final class LoadGenerator {
         return !stopped;
     }
 
+    /** A short name for why a request got no answer, as the demo reports it. */
+    static String failureKind(IOException e) {
+        if (e instanceof HttpConnectTimeoutException) {
+            return "connect timeout";
+        }
+        if (e instanceof HttpTimeoutException) {
+            return "timeout";
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        return e.getClass().getSimpleName();
+    }
+
     private void send(HttpRequest request) {
         long begin = System.nanoTime();
+        long sent = begin - startNanos;
         try {
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             long took = System.nanoTime() - begin;
             if (response.statusCode() / 100 == 2) {
-                stats.served(response.headers().firstValue("x-served-by").orElse(LoadStats.UNKNOWN_SERVER), took);
+                outcomes.served(sent, response.headers().firstValue("x-served-by").orElse(LoadStats.UNKNOWN_SERVER), took);
             } else {
-                stats.failed("HTTP " + response.statusCode());
+                outcomes.failed(sent, "HTTP " + response.statusCode());
             }
-        } catch (HttpConnectTimeoutException e) {
-            stats.failed("connect timeout");
-        } catch (HttpTimeoutException e) {
-            stats.failed("timeout");
-        } catch (ConnectException e) {
-            stats.failed("connection refused");
         } catch (IOException e) {
-            stats.failed(e.getClass().getSimpleName());
+            outcomes.failed(sent, failureKind(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopped = true;

@@ -2,33 +2,36 @@ package dev.trellis.cli.demo;
 
 /**
  * The YAML documents of the demo mesh, written as a user would write them, so the files the demo
- * leaves open for reading are a working example of the config format.
+ * leaves open for reading are a working example of the config format: one {@code Proxy} document
+ * per sidecar, and the routing documents applied to the control plane.
  */
 final class MeshDocuments {
-    /** The port clients use to reach catalog; the proxies map it to the real endpoints. */
+    /** The port clients use to reach catalog: registered services are served on port 80. */
     static final int CATALOG_PORT = 80;
 
     private MeshDocuments() {}
 
-    /** The sidecar in front of one version of catalog. */
-    static String catalogSidecar(String version, int inboundPort, int appPort) {
+    /** The sidecar in front of one version of catalog, which registers it with the control plane. */
+    static String catalogSidecar(String name, String version, int inboundPort, int appPort) {
         return """
-                # The sidecar beside catalog-%1$s: the mesh reaches the app only through its inbound port.
+                # The sidecar beside %1$s. When it connects to the control plane it registers its
+                # workload, an instance of the service catalog labelled version=%2$s, at its inbound
+                # port: no ServiceEntry declares catalog. The mesh reaches the app only through here.
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
-                metadata: {name: catalog-%1$s}
+                metadata: {name: %1$s}
                 spec:
-                  workload: {service: catalog, labels: {app: catalog, version: %1$s}}
-                  inbound: {port: %2$d, appPort: %3$d, protocol: HTTP}
+                  workload: {service: catalog, labels: {version: %2$s}}
+                  inbound: {port: %3$d, appPort: %4$d, protocol: HTTP}
                   admin: {port: 0}   # 0: any free port
-                """.formatted(version, inboundPort, appPort);
+                """.formatted(name, version, inboundPort, appPort);
     }
 
     /** The client's sidecar: the client calls catalog at 127.0.0.1:bindPort. */
     static String clientSidecar(String name, int bindPort) {
         return """
-                # The sidecar beside the client, %1$s: the client calls catalog at 127.0.0.1:%2$d,
-                # and this proxy picks the version (see mesh.yaml).
+                # The sidecar beside the client, %1$s: the client calls catalog at 127.0.0.1:%2$d, and
+                # this proxy picks the instance by the routes the control plane sends it.
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: %1$s}
@@ -39,22 +42,11 @@ final class MeshDocuments {
                 """.formatted(name, bindPort, CATALOG_PORT);
     }
 
-    /** What every proxy knows about catalog: its endpoints, its subsets, its routes. */
-    static String mesh(int v1InboundPort, int v2InboundPort, int v1Weight, String canaryHeader, String canaryValue) {
+    /** catalog's subsets by the registered instances' labels, and its routes: the header route, then the split. */
+    static String routing(Split split, String canaryHeader, String canaryValue) {
         return """
-                # catalog's endpoints are its sidecars' inbound ports, not the apps themselves,
-                # so every request crosses two proxies: the caller's and the callee's.
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: catalog}
-                spec:
-                  hosts: [catalog]
-                  ports: [{number: %3$d, name: http, protocol: HTTP}]
-                  resolution: STATIC
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: %1$d}, labels: {version: v1}}
-                  - {address: 127.0.0.1, ports: {http: %2$d}, labels: {version: v2}}
-                ---
+                # Applied to the control plane through its HTTP API, as 'trellis apply -f' does. The
+                # demo rewrites the weights below and applies this file again at each phase.
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
                 metadata: {name: catalog}
@@ -72,13 +64,12 @@ final class MeshDocuments {
                   hosts: [catalog]
                   http:
                   - name: canary
-                    match: [{headers: {%6$s: {exact: %7$s}}}]
+                    match: [{headers: {%3$s: {exact: %4$s}}}]
                     route: [{destination: {host: catalog, subset: v2}}]
                   - name: split
                     route:
-                    - {destination: {host: catalog, subset: v1}, weight: %4$d}
-                    - {destination: {host: catalog, subset: v2}, weight: %5$d}
-                """.formatted(v1InboundPort, v2InboundPort, CATALOG_PORT, v1Weight, 100 - v1Weight,
-                canaryHeader, canaryValue);
+                    - {destination: {host: catalog, subset: v1}, weight: %1$d}
+                    - {destination: {host: catalog, subset: v2}, weight: %2$d}
+                """.formatted(split.v1Weight(), split.v2Weight(), canaryHeader, canaryValue);
     }
 }

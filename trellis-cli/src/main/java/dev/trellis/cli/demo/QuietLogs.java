@@ -2,36 +2,43 @@ package dev.trellis.cli.demo;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds the proxies' info logs back while the demo runs: three proxies starting, reloading and
- * draining would bury the demo's own account of what happens. Warnings and errors still show, and
+ * Holds the info logs of the control plane, the proxies and the xDS server library back while
+ * the demo runs: a control plane and three proxies connecting, registering and stopping would bury
+ * the demo's own account of what happens. Warnings and errors still show, and
  * {@code TRELLIS_LOG_LEVEL} (the operator's explicit choice) turns this off.
  */
 public final class QuietLogs implements AutoCloseable {
-    private final Logger logger;
-    private final Level previous;
+    /** Trellis itself, and java-control-plane's discovery server (it logs every stream's end at info). */
+    private static final List<String> LOGGERS = List.of("dev.trellis", "io.envoyproxy.controlplane");
 
-    private QuietLogs(Logger logger) {
-        this.logger = logger;
-        this.previous = logger == null ? null : logger.getLevel();
+    private record Quieted(Logger logger, Level previous) {}
+
+    private final List<Quieted> quieted;
+
+    private QuietLogs(List<Quieted> quieted) {
+        this.quieted = quieted;
     }
 
     public static QuietLogs apply() {
-        if (System.getenv("TRELLIS_LOG_LEVEL") != null
-                || !(LoggerFactory.getLogger("dev.trellis") instanceof Logger logger)) {
-            return new QuietLogs(null);
+        List<Quieted> quieted = new ArrayList<>();
+        if (System.getenv("TRELLIS_LOG_LEVEL") == null) {
+            for (String name : LOGGERS) {
+                if (LoggerFactory.getLogger(name) instanceof Logger logger) {
+                    quieted.add(new Quieted(logger, logger.getLevel()));
+                    logger.setLevel(Level.WARN);
+                }
+            }
         }
-        QuietLogs quiet = new QuietLogs(logger);
-        logger.setLevel(Level.WARN);
-        return quiet;
+        return new QuietLogs(quieted);
     }
 
     @Override
     public void close() {
-        if (logger != null) {
-            logger.setLevel(previous);
-        }
+        quieted.forEach(q -> q.logger().setLevel(q.previous()));
     }
 }
