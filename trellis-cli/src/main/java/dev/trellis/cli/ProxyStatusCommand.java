@@ -29,7 +29,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
     public Integer call() {
         JsonNode proxies;
         try {
-            proxies = api.client().get("/api/v1/proxies", Map.of());
+            proxies = api.client().get("/api/v1/proxy-status", Map.of());
         } catch (ApiClient.ApiException e) {
             return ApiOutput.failure("proxy-status", e);
         }

@@ -8,6 +8,7 @@ import dev.trellis.controlplane.config.ConfigStore;
 import dev.trellis.controlplane.mesh.MeshView;
 import dev.trellis.controlplane.registry.Registration;
 import dev.trellis.controlplane.registry.Registry;
+import dev.trellis.controlplane.store.AutoCompaction;
 import dev.trellis.controlplane.store.SqliteStore;
 import dev.trellis.controlplane.store.Store;
 import dev.trellis.controlplane.store.Watch;
@@ -49,11 +50,15 @@ public final class ControlPlane implements ControlPlaneApi, AutoCloseable {
         public static final Duration DEFAULT_REGISTRATION_GRACE = Duration.ofSeconds(10);
     }
 
+    /** The store's history kept, in revisions, and how often older history is compacted away. */
+    static final long RETAINED_REVISIONS = 1000;
+    static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
+
     private final Store store;
     private final ConfigStore configs;
     private final Registry registry;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "trellis-registry");
+        Thread t = new Thread(r, "trellis-upkeep");
         t.setDaemon(true);
         return t;
     });
@@ -89,6 +94,7 @@ public final class ControlPlane implements ControlPlaneApi, AutoCloseable {
     }
 
     private void serve(Options options) throws ConfigException {
+        running.add(new AutoCompaction(store, RETAINED_REVISIONS, COMPACTION_INTERVAL, scheduler));
         config = configs.load();
         configs.clearUnreferenced();
         registrations = registry.list();
@@ -119,18 +125,22 @@ public final class ControlPlane implements ControlPlaneApi, AutoCloseable {
                 config.documents().size(), registrations.size());
     }
 
-    /** A proxy with an inbound listener registers its workload at the address it connects from. */
+    /**
+     * A proxy with an inbound listener registers its workload at the address it connects from; a
+     * proxy that reconnects with a changed bootstrap or address is registered anew (or not at all,
+     * when its inbound listener is gone).
+     */
     private void register(String nodeId, ProxyBootstrap bootstrap, String address) {
-        bootstrap.inbound().ifPresent(inbound -> {
+        Registry.Handle next = bootstrap.inbound().map(inbound -> {
             String namespace = bootstrap.meta().namespace();
-            Registration registration = new Registration(nodeId, bootstrap.meta().name(), namespace,
+            return registry.register(new Registration(nodeId, bootstrap.meta().name(), namespace,
                     Hosts.qualify(bootstrap.workload().service(), namespace), address, inbound.port(), inbound.protocol(),
-                    bootstrap.workload().labels(), bootstrap.workload().serviceAccount(), Instant.now());
-            Registry.Handle previous = registered.put(nodeId, registry.register(registration));
-            if (previous != null) {
-                previous.release();
-            }
-        });
+                    bootstrap.workload().labels(), bootstrap.workload().serviceAccount(), Instant.now()));
+        }).orElse(null);
+        Registry.Handle previous = next == null ? registered.remove(nodeId) : registered.put(nodeId, next);
+        if (previous != null) {
+            previous.release();
+        }
     }
 
     /** A newer configuration: from this process's own apply, or from the store's watch, whichever comes first. */

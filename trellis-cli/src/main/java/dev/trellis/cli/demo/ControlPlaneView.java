@@ -48,10 +48,10 @@ public final class ControlPlaneView {
 
     private ControlPlaneView() {}
 
-    /** {@code GET /api/v1/proxies}: every connected Trellis proxy (proxyless clients are left out). */
+    /** {@code GET /api/v1/proxy-status}: every connected Trellis proxy (proxyless clients are left out). */
     public static List<Proxy> proxies(ApiClient api) throws ApiClient.ApiException {
         List<Proxy> proxies = new ArrayList<>();
-        for (JsonNode item : api.get("/api/v1/proxies", Map.of()).path("items")) {
+        for (JsonNode item : api.get("/api/v1/proxy-status", Map.of()).path("items")) {
             if (!item.path("name").isTextual()) {
                 continue;
             }

@@ -198,7 +198,7 @@ public final class DemoReport {
     /** Every proxy's sync status, as {@code trellis proxy-status} shows it. */
     public synchronized void proxies(String apiAddress, List<ControlPlaneView.Proxy> proxies) {
         line("");
-        line("Proxies (GET http://%s/api/v1/proxies; trellis proxy-status):", apiAddress);
+        line("Proxies (GET http://%s/api/v1/proxy-status; trellis proxy-status):", apiAddress);
         Table table = new Table("NAME", "NODE", "STATUS", "CDS", "LDS", "EDS", "RDS");
         List<String> nacks = new ArrayList<>();
         for (ControlPlaneView.Proxy proxy : proxies) {

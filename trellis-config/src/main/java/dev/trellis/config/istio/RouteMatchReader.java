@@ -58,13 +58,24 @@ final class RouteMatchReader {
         });
     }
 
+    /**
+     * A regular expression both in RE2's syntax, which Envoy and gRPC clients run (as Istio
+     * requires), and in java.util.regex's, which Trellis proxies run: lookarounds and
+     * backreferences, which only Java reads, are refused here rather than NACKed by a client later.
+     */
     private static Optional<StringMatch> regex(Node n, String regex) {
         try {
             Pattern.compile(regex);
-            return Optional.of(new StringMatch.Regex(regex));
         } catch (PatternSyntaxException e) {
             n.problem("a valid regular expression; " + e.getDescription() + " near index " + e.getIndex());
             return Optional.empty();
         }
+        try {
+            com.google.re2j.Pattern.compile(regex);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            n.problem("a regular expression in RE2 syntax, as Envoy and gRPC read it; " + e.getDescription());
+            return Optional.empty();
+        }
+        return Optional.of(new StringMatch.Regex(regex));
     }
 }

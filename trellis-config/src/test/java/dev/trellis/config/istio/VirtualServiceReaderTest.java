@@ -158,6 +158,18 @@ class VirtualServiceReaderTest {
     }
 
     @Test
+    void aRegexMustReadInRe2AsEnvoyAndGrpcRunIt() {
+        assertThat(problems(virtualService("""
+                - match:
+                  - uri: {regex: "/items/(?!admin).*"}
+                  route:
+                  - destination: {host: catalog}
+                """))).singleElement().asString()
+                .startsWith(PREFIX + "spec.http[0].match[0].uri.regex: \"/items/(?!admin).*\" "
+                        + "(expected: a regular expression in RE2 syntax, as Envoy and gRPC read it; ");
+    }
+
+    @Test
     void headerNamesAreLowerCasedForMatchesAndMutations() throws ConfigException {
         HttpRoute route = read(virtualService("""
                 - match:

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * GET    /api/v1/{kind}[?namespace=NS]        {"kind": ..., "items": [documents]}
  * GET    /api/v1/{kind}/{namespace}/{name}    the document as applied
  * DELETE /api/v1/{kind}/{namespace}/{name}[?dryRun=true]
- * GET    /api/v1/proxies                      connected clients and their sync status
+ * GET    /api/v1/proxy-status                 connected clients and their sync status
  * GET    /api/v1/workloadentries[?namespace=NS]  registered workloads
  * GET    /healthz
  * </pre>
@@ -130,9 +130,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             expect(method, HttpMethod.POST);
             return outcome(api.apply(sources(request, query), dryRun));
         }
-        if (parts.equals(List.of("proxies"))) {
+        if (parts.equals(List.of("proxy-status"))) {
             expect(method, HttpMethod.GET);
-            return items("Proxy", api.proxies());
+            return items("ProxyStatus", api.proxies());
         }
         if (parts.size() >= 1 && parts.get(0).equalsIgnoreCase("workloadentries")) {
             expect(method, HttpMethod.GET);

@@ -93,13 +93,21 @@ public final class ConfigStore {
      * @throws ConfigException when the stored documents no longer read
      */
     public Snapshot load() throws ConfigException {
-        RangeResult current = store.get(CURRENT);
-        if (current.first().isEmpty()) {
-            return new Snapshot(List.of(), MeshConfig.EMPTY, 0);
+        for (int attempt = 1; ; attempt++) {
+            RangeResult current = store.get(CURRENT);
+            if (current.first().isEmpty()) {
+                return new Snapshot(List.of(), MeshConfig.EMPTY, 0);
+            }
+            KeyValue marker = current.first().get();
+            Optional<byte[]> bytes = read(marker);
+            if (bytes.isPresent()) {
+                List<Document> documents = StoredDocuments.decode(bytes.get());
+                return new Snapshot(documents, ConfigLoader.mesh(documents), marker.modRevision());
+            }
+            if (attempt == ATTEMPTS) {
+                throw new ConfigException("the stored configuration kept changing while it was read (" + ATTEMPTS + " attempts)");
+            }
         }
-        KeyValue marker = current.first().get();
-        List<Document> documents = StoredDocuments.decode(read(marker(marker)));
-        return new Snapshot(documents, ConfigLoader.mesh(documents), marker.modRevision());
     }
 
     /**
@@ -175,24 +183,56 @@ public final class ConfigStore {
 
     /**
      * Calls {@code onChange} with the configuration each time another one becomes current (an apply
-     * or a delete here, or on another control plane sharing the store).
+     * or a delete here, or on another control plane sharing the store). A watch that ends (the
+     * history it needed was compacted) starts again from the configuration current by then.
      */
     public Watch watch(long afterRevision, Consumer<Snapshot> onChange) {
-        return store.watch(CURRENT, afterRevision + 1, new WatchListener() {
-            @Override
-            public void onBatch(WatchBatch batch) {
-                try {
-                    onChange.accept(load());
-                } catch (ConfigException e) {
-                    log.error("the stored configuration does not read, the served one stays: {}", e.getMessage());
-                }
-            }
+        return new Watching(onChange).start(afterRevision);
+    }
 
-            @Override
-            public void onError(StoreException error) {
-                log.error("configuration watch ended: {}", error.getMessage());
+    private final class Watching implements Watch, WatchListener {
+        private final Consumer<Snapshot> onChange;
+        private volatile Watch current;
+        private volatile boolean closed;
+
+        Watching(Consumer<Snapshot> onChange) {
+            this.onChange = onChange;
+        }
+
+        Watching start(long afterRevision) {
+            current = store.watch(CURRENT, afterRevision + 1, this);
+            return this;
+        }
+
+        @Override
+        public void onBatch(WatchBatch batch) {
+            try {
+                onChange.accept(load());
+            } catch (ConfigException e) {
+                log.error("the stored configuration does not read, the served one stays: {}", e.getMessage());
             }
-        });
+        }
+
+        @Override
+        public void onError(StoreException error) {
+            if (closed) {
+                return;
+            }
+            log.warn("configuration watch ended ({}); reading the configuration again", error.getMessage());
+            try {
+                Snapshot now = load();
+                onChange.accept(now);
+                start(now.revision());
+            } catch (ConfigException | RuntimeException e) {
+                log.error("cannot watch the configuration again: {}", e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            current.close();
+        }
     }
 
     /**
@@ -237,21 +277,29 @@ public final class ConfigStore {
         return Optional.of(committed.revision());
     }
 
-    private byte[] read(Marker marker) throws ConfigException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (int i = 0; i < marker.chunks(); i++) {
-            Optional<KeyValue> chunk = store.get(chunkKey(marker.generation(), i)).first();
-            if (chunk.isEmpty()) {
-                throw new ConfigException("the stored configuration is incomplete: chunk " + i + " of generation "
-                        + marker.generation() + " is missing");
-            }
-            bytes.writeBytes(chunk.get().value());
+    /**
+     * The generation a commit marker names, read in one transaction with a check that the marker is
+     * still current; empty when another commit came in between (its writer deletes the old chunks).
+     */
+    private Optional<byte[]> read(KeyValue current) throws ConfigException {
+        Marker marker = marker(current);
+        TxnResult read = store.txn(List.of(Compare.modRevision(CURRENT, Compare.Result.EQUAL, current.modRevision())),
+                List.of(Op.range(GENERATIONS + marker.generation() + "/")), List.of());
+        if (!read.succeeded()) {
+            return Optional.empty();
         }
+        List<KeyValue> chunks = read.result(0, RangeResult.class).kvs();
+        if (chunks.size() != marker.chunks()) {
+            throw new ConfigException("the stored configuration is incomplete: generation " + marker.generation() + " has "
+                    + chunks.size() + " of its " + marker.chunks() + " chunks");
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        chunks.forEach(chunk -> bytes.writeBytes(chunk.value())); // keys sort in chunk order
         byte[] all = bytes.toByteArray();
         if (!sha256(all).equals(marker.sha256())) {
             throw new ConfigException("the stored configuration of generation " + marker.generation() + " does not match its checksum");
         }
-        return all;
+        return Optional.of(all);
     }
 
     private static byte[] encode(Marker marker) {

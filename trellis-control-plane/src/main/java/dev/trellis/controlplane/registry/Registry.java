@@ -69,15 +69,20 @@ public final class Registry {
         }
 
         private synchronized void renew() {
+            // Whatever fails here must not escape: a scheduled task that throws is never run again.
             try {
                 store.keepAlive(lease);
             } catch (LeaseNotFoundException e) {
                 // The lease ran out (the control plane stalled longer than the grace period): register anew.
                 log.warn("registration of {} lapsed; registering it again", registration.nodeId());
-                Lease granted = store.grant(grace);
-                lease = granted.id();
-                store.put(key, encode(registration), lease);
-            } catch (StoreException e) {
+                try {
+                    Lease granted = store.grant(grace);
+                    lease = granted.id();
+                    store.put(key, encode(registration), lease);
+                } catch (RuntimeException again) {
+                    log.warn("cannot register {} again: {}; trying at the next keep-alive", registration.nodeId(), again.getMessage());
+                }
+            } catch (RuntimeException e) {
                 log.warn("cannot keep the registration of {} alive: {}", registration.nodeId(), e.getMessage());
             }
         }

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -64,10 +66,16 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
         static final TypeState NONE = new TypeState("", "", "", null);
     }
 
-    /** A node: its streams (usually one; two for a moment while it reconnects) and what it is. */
-    private record NodeEntry(Node node, Optional<ProxyBootstrap> bootstrap, List<Long> streams) {}
+    /** A node: its streams (usually one; two for a moment while it reconnects), what it is and where it comes from. */
+    private record NodeEntry(Node node, Optional<ProxyBootstrap> bootstrap, String address, List<Long> streams) {}
 
     private final Listener listener;
+    /** Tells the listener, one event at a time, in the order the streams' changes were made. */
+    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "trellis-xds-events");
+        t.setDaemon(true);
+        return t;
+    });
     private final Clock clock;
     private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
     private final Map<String, NodeEntry> nodes = new TreeMap<>();
@@ -121,24 +129,32 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
             throw new RequestException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
         }
         stream.nodeId = node.getId();
-        boolean first;
-        boolean changed;
         synchronized (nodes) {
             NodeEntry entry = nodes.get(node.getId());
-            first = entry == null;
-            changed = !first && !entry.bootstrap().equals(bootstrap);
-            List<Long> ids = first ? new ArrayList<>() : entry.streams();
+            List<Long> ids = entry == null ? new ArrayList<>() : entry.streams();
             ids.add(streamId);
-            nodes.put(node.getId(), new NodeEntry(node, bootstrap, ids));
+            nodes.put(node.getId(), new NodeEntry(node, bootstrap, stream.address, ids));
+            if (entry == null) {
+                log.info("{} connected from {}{}", node.getId(), stream.address,
+                        bootstrap.isEmpty() ? " (not a Trellis proxy: served the whole mesh)" : "");
+                tell(() -> listener.connected(node, bootstrap, stream.address));
+            } else if (!entry.bootstrap().equals(bootstrap) || !entry.address().equals(stream.address)) {
+                // It reconnected (a reloaded Proxy document, a new address) before its old stream was seen to close.
+                log.info("{} reconnected from {} with a changed bootstrap or address", node.getId(), stream.address);
+                tell(() -> listener.connected(node, bootstrap, stream.address));
+            }
         }
-        if (first) {
-            log.info("{} connected from {}{}", node.getId(), stream.address, bootstrap.isEmpty() ? " (not a Trellis proxy: served the whole mesh)" : "");
-            listener.connected(node, bootstrap, stream.address);
-        } else if (changed) {
-            // The proxy reloaded its Proxy document and reconnected before its old stream was seen to close.
-            log.info("{} reconnected from {} with a changed bootstrap", node.getId(), stream.address);
-            listener.connected(node, bootstrap, stream.address);
-        }
+    }
+
+    /** Events are queued under the nodes' lock, so the listener hears them in the order they happened. */
+    private void tell(Runnable event) {
+        events.execute(() -> {
+            try {
+                event.run();
+            } catch (RuntimeException e) {
+                log.error("handling a connection event failed", e);
+            }
+        });
     }
 
     @Override
@@ -172,9 +188,8 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
         if (stream == null || stream.nodeId == null) {
             return;
         }
-        NodeEntry entry;
         synchronized (nodes) {
-            entry = nodes.get(stream.nodeId);
+            NodeEntry entry = nodes.get(stream.nodeId);
             if (entry == null) {
                 return;
             }
@@ -183,9 +198,15 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
                 return;
             }
             nodes.remove(stream.nodeId);
+            log.info("{} disconnected", stream.nodeId);
+            boolean trellisProxy = entry.bootstrap().isPresent();
+            tell(() -> listener.disconnected(stream.nodeId, trellisProxy));
         }
-        log.info("{} disconnected", stream.nodeId);
-        listener.disconnected(stream.nodeId, entry.bootstrap().isPresent());
+    }
+
+    /** Stops telling the listener; events already queued are dropped. */
+    void close() {
+        events.shutdownNow();
     }
 
     /** Whether a connected node is a Trellis proxy (carries its Proxy bootstrap). */

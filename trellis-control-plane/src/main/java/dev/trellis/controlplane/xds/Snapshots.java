@@ -11,34 +11,41 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps each connected node's snapshot in step with the mesh. A Trellis proxy gets its own,
  * built from its Proxy bootstrap; every other client shares one snapshot of the whole mesh. All
- * building runs on one thread, in the order changes came, so a snapshot never goes back in time;
- * a snapshot is checked for consistency before it is set, and set only when it differs.
+ * building runs on one thread, in the order changes came, so a snapshot never goes back in time.
+ * Mesh changes that come faster than snapshots are built are coalesced: the next build takes the
+ * latest mesh. A snapshot is checked for consistency before it is set, and set only when it differs.
  */
 final class Snapshots implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
 
     /** The cache group of every client that is not a Trellis proxy. */
     static final String PROXYLESS = "proxyless";
+    /** How many times, a second apart, a gone node's snapshot is cleared before giving up. */
+    static final int CLEAR_ATTEMPTS = 60;
 
     private final NackHoldingCache cache;
     private final BiFunction<MeshConfig, ProxyBootstrap, ProxySnapshotBuilder.Result> forProxy;
     private final Function<MeshConfig, ProxySnapshotBuilder.Result> forProxyless;
-    private final ExecutorService builder = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService builder = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "trellis-snapshots");
         t.setDaemon(true);
         return t;
     });
+    /** The latest mesh not built yet; null when every snapshot is built from the latest. */
+    private final AtomicReference<MeshConfig> pending = new AtomicReference<>();
     // Touched only on the builder thread.
     private MeshConfig mesh;
     private final Map<String, ProxyBootstrap> proxies = new HashMap<>();
@@ -56,15 +63,17 @@ final class Snapshots implements AutoCloseable {
         this.forProxyless = forProxyless;
     }
 
-    /** The mesh changed: every node's snapshot is built again. */
+    /** The mesh changed: every node's snapshot is built again, from the latest mesh by then. */
     void meshChanged(MeshConfig next) {
-        builder.execute(() -> {
-            mesh = next;
-            proxies.forEach(this::buildProxy);
-            if (proxylessClients > 0) {
-                buildProxyless();
-            }
-        });
+        if (pending.getAndSet(next) == null) {
+            builder.execute(() -> {
+                mesh = pending.getAndSet(null);
+                proxies.forEach(this::buildProxy);
+                if (proxylessClients > 0) {
+                    buildProxyless();
+                }
+            });
+        }
     }
 
     void connected(String nodeId, ProxyBootstrap bootstrap) {
@@ -106,11 +115,21 @@ final class Snapshots implements AutoCloseable {
     }
 
     private void buildProxy(String nodeId, ProxyBootstrap bootstrap) {
-        set(nodeId, forProxy.apply(mesh, bootstrap));
+        build(nodeId, () -> forProxy.apply(mesh, bootstrap));
     }
 
     private void buildProxyless() {
-        set(PROXYLESS, forProxyless.apply(mesh));
+        build(PROXYLESS, () -> forProxyless.apply(mesh));
+    }
+
+    /** One group's build, apart from the others': a failure leaves its last snapshot, and says why in its status. */
+    private void build(String group, Supplier<ProxySnapshotBuilder.Result> builder) {
+        try {
+            set(group, builder.get());
+        } catch (RuntimeException e) {
+            log.error("building the configuration of {} failed; it keeps the last one", group, e);
+            problems.put(group, List.of("building its configuration failed, it keeps the last one: " + e));
+        }
     }
 
     private void set(String group, ProxySnapshotBuilder.Result result) {
@@ -118,6 +137,7 @@ final class Snapshots implements AutoCloseable {
         if (!inconsistent.isEmpty()) {
             // A defect of the builder, never of the input: keep serving the last good snapshot.
             log.error("snapshot for {} is inconsistent and was not sent: {}", group, inconsistent);
+            problems.put(group, inconsistent.stream().map(p -> "not sent, inconsistent: " + p).toList());
             return;
         }
         if (!result.problems().equals(problems.getOrDefault(group, List.of()))) {
@@ -140,7 +160,23 @@ final class Snapshots implements AutoCloseable {
     private void forget(String group) {
         built.remove(group);
         problems.remove(group);
-        cache.clearSnapshot(group);
+        clear(group, 1);
+    }
+
+    /**
+     * Clears a group from the cache. The cache refuses while the group has open watches, which the
+     * closing stream still holds for a moment: try again a little later, unless the group is back.
+     */
+    private void clear(String group, int attempt) {
+        boolean back = group.equals(PROXYLESS) ? proxylessClients > 0 : proxies.containsKey(group);
+        if (back || cache.clearSnapshot(group)) {
+            return;
+        }
+        if (attempt < CLEAR_ATTEMPTS) {
+            builder.schedule(() -> clear(group, attempt + 1), 1, TimeUnit.SECONDS);
+        } else {
+            log.warn("the snapshot of {} could not be cleared: the cache still has watches open for it", group);
+        }
     }
 
     @Override

@@ -95,6 +95,7 @@ public final class XdsService implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        connections.close();
         snapshots.close();
     }
 }

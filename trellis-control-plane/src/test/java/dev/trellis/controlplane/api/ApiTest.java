@@ -123,7 +123,8 @@ class ApiTest {
         assertThat(json(send("GET", "/api/v1/gateways", null, null)).at("/error").asText()).startsWith("no kind gateways (expected one of:");
         assertThat(send("PUT", "/api/v1/apply", "application/yaml", CATALOG).statusCode()).isEqualTo(405);
         assertThat(send("GET", "/nowhere", null, null).statusCode()).isEqualTo(404);
-        assertThat(json(send("GET", "/api/v1/proxies", null, null)).at("/items").size()).isZero();
+        assertThat(json(send("GET", "/api/v1/proxy-status", null, null)).at("/kind").asText()).isEqualTo("ProxyStatus");
+        assertThat(json(send("GET", "/api/v1/proxies", null, null)).at("/kind").asText()).as("Proxy documents").isEqualTo("Proxy");
         assertThat(json(send("GET", "/api/v1/workloadentries", null, null)).at("/kind").asText()).isEqualTo("WorkloadEntry");
     }
 

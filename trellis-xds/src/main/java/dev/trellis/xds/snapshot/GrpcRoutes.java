@@ -68,10 +68,12 @@ final class GrpcRoutes {
 
     /**
      * A translated route as gRPC reads it: {@code case_sensitive} always set, since gRPC takes an
-     * unset one as false where Envoy takes it as true; no metadata, which gRPC does not read.
+     * unset one as false where Envoy takes it as true; no metadata and no route timeout, which gRPC
+     * does not read (it has no timeout unless {@code max_stream_duration} says so).
      */
     static Route finish(Route route) {
         Route.Builder grpc = route.toBuilder().clearMetadata();
+        grpc.getRouteBuilder().clearTimeout();
         io.envoyproxy.envoy.config.route.v3.RouteMatch.Builder match = grpc.getMatchBuilder();
         boolean ignoreCase = match.hasCaseSensitive() && !match.getCaseSensitive().getValue();
         match.setCaseSensitive(BoolValue.of(!ignoreCase));

@@ -82,7 +82,9 @@ public final class ProxySnapshotBuilder {
         Route toApp = Route.newBuilder()
                 .setName(name)
                 .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/"))
-                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(cluster))
+                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder()
+                        .setCluster(cluster)
+                        .setTimeout(Protos.duration(java.time.Duration.ZERO))) // none, as for outbound routes
                 .build();
         routes.put(name, routeConfiguration(name, List.of(toApp)));
         listeners.put(name, Listeners.http(name, INBOUND_HOST, inbound.port(), TrafficDirection.INBOUND, service, name));

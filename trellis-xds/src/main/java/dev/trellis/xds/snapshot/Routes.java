@@ -78,7 +78,8 @@ final class Routes {
         List<WeightedDestination> destinations = route.destinations().size() == 1
                 ? route.destinations()
                 : route.destinations().stream().filter(d -> d.weight() > 0).toList();
-        RouteAction.Builder action = RouteAction.newBuilder();
+        // No route timeout, said outright: Envoy reads an unset one as 15 s, Trellis and Istio as none.
+        RouteAction.Builder action = RouteAction.newBuilder().setTimeout(Protos.duration(java.time.Duration.ZERO));
         Set<HashKey> hashKeys = new LinkedHashSet<>();
         WeightedDestination only = destinations.size() == 1 ? destinations.get(0) : null;
         if (only != null && only.requestHeaders().isEmpty() && only.responseHeaders().isEmpty()) {
@@ -119,9 +120,8 @@ final class Routes {
                 if (c.path() != null && !c.path().isEmpty()) {
                     cookie.setPath(c.path());
                 }
-                if (!c.ttl().isZero()) {
-                    cookie.setTtl(Protos.duration(c.ttl())); // with a TTL, the proxy sets the cookie when missing
-                }
+                // With a TTL the proxy sets the cookie when the request has none: a session cookie when it is 0s.
+                cookie.setTtl(Protos.duration(c.ttl()));
                 policy.setCookie(cookie);
             }
             case HashKey.SourceIp ignored -> policy.setConnectionProperties(
