@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running proxy: its listeners, admin endpoint and event loops. A new config is applied whole
  * or not at all: new listeners are bound first, and only when all are bound do the running ones
- * switch over. Open connections are never dropped by a reload.
+ * switch over. A listener that takes the address of one the config retires takes over its
+ * socket. Open connections are never dropped by a reload.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -73,45 +74,102 @@ public final class ProxyServer implements AutoCloseable {
         return server;
     }
 
-    /** Switches to {@code next}, or throws and leaves the running config untouched. */
+    /**
+     * Switches to {@code next}, or throws and leaves the running config untouched. Each listener
+     * of {@code next} gets a socket in one of three ways:
+     * <ul>
+     *   <li>a running listener of the same name on the same address keeps its socket and its
+     *       connections, and gets the new config;</li>
+     *   <li>else, when a running listener that {@code next} retires (removed, or moved to another
+     *       address) holds the same host and a port that is not 0, that listener is handed over:
+     *       it stays bound, under the new name and with the new config, since binding the address
+     *       again beside it would fail (SO_REUSEADDR does not let two sockets listen on one
+     *       port);</li>
+     *   <li>else a new socket is bound.</li>
+     * </ul>
+     * Every bind happens before anything running changes; if one fails, the sockets just bound
+     * are closed and nothing else has changed. Then the configs switch, and running listeners that
+     * were neither kept nor handed over stop accepting and drain.
+     */
     public synchronized void apply(ProxyConfig next) throws ConfigException {
         if (admin != null && next.bootstrap().admin().port() != config.bootstrap().admin().port()
                 && next.bootstrap().admin().port() != 0) {
             throw new ConfigException(next.bootstrap().meta() + ": spec.admin.port: " + next.bootstrap().admin().port()
                     + " (expected: " + config.bootstrap().admin().port() + "; the admin port changes only on restart)");
         }
-        Map<String, Listener> added = new LinkedHashMap<>();
-        try {
-            for (ListenerConfig listener : next.listeners()) {
-                if (!listeners.containsKey(listener.name())) {
-                    added.put(listener.name(), bind(listener));
-                }
-            }
-        } catch (ConfigException e) {
-            added.values().forEach(Listener::stopAccepting);
-            throw e;
-        }
+        // Plan first, changing nothing: which running listeners stay, which are handed over, which must be bound.
+        Map<String, String> retiring = new LinkedHashMap<>(); // running name -> why, for those neither kept nor handed over
+        listeners.keySet().forEach(name -> retiring.put(name, "removed"));
         for (ListenerConfig listener : next.listeners()) {
             Listener running = listeners.get(listener.name());
             if (running != null) {
-                running.context().update(listener);
+                if (sameAddress(running, listener)) {
+                    retiring.remove(listener.name());
+                } else {
+                    retiring.put(listener.name(), "moved to " + listener.host() + ":" + listener.port());
+                }
             }
         }
-        List<String> removed = new ArrayList<>();
-        listeners.entrySet().removeIf(entry -> {
-            if (next.listener(entry.getKey()).isPresent()) {
-                return false;
+        Map<String, String> handedOver = new LinkedHashMap<>(); // new name -> running name whose socket it takes
+        List<ListenerConfig> toBind = new ArrayList<>();
+        for (ListenerConfig listener : next.listeners()) {
+            Listener running = listeners.get(listener.name());
+            if (running != null && sameAddress(running, listener)) {
+                continue;
             }
-            entry.getValue().stopAccepting();
-            entry.getValue().drain();
-            removed.add(entry.getKey());
-            return true;
-        });
-        listeners.putAll(added);
+            String donor = listener.port() == 0 ? null : retiring.keySet().stream()
+                    .filter(name -> listeners.get(name).context().config().host().equals(listener.host())
+                            && listeners.get(name).port() == listener.port())
+                    .findFirst()
+                    .orElse(null);
+            if (donor != null) {
+                retiring.remove(donor);
+                handedOver.put(listener.name(), donor);
+            } else {
+                toBind.add(listener);
+            }
+        }
+        Map<String, Listener> bound = new LinkedHashMap<>();
+        try {
+            for (ListenerConfig listener : toBind) {
+                bound.put(listener.name(), bind(listener));
+            }
+        } catch (ConfigException e) {
+            bound.values().forEach(Listener::stopAccepting);
+            throw e;
+        }
+
+        // Every socket is there: switch.
+        Map<String, Listener> switched = new LinkedHashMap<>();
+        for (ListenerConfig listener : next.listeners()) {
+            Listener socket = bound.get(listener.name());
+            if (socket == null) {
+                socket = listeners.get(handedOver.getOrDefault(listener.name(), listener.name()));
+                socket.context().update(listener);
+            }
+            switched.put(listener.name(), socket);
+        }
+        for (String name : retiring.keySet()) {
+            Listener old = listeners.get(name);
+            old.stopAccepting();
+            old.drain();
+        }
+        listeners.clear();
+        listeners.putAll(switched);
         config = next;
-        if (!added.isEmpty() || !removed.isEmpty()) {
-            log.info("listeners added {} removed {}", added.keySet(), removed);
+        if (!bound.isEmpty() || !handedOver.isEmpty() || !retiring.isEmpty()) {
+            log.info("listeners bound {}, handed over {}, retired {}", bound.keySet(),
+                    handedOver.entrySet().stream().map(e -> e.getValue() + " -> " + e.getKey()).toList(), retiring);
         }
+    }
+
+    /**
+     * Whether {@code listener} asks for the address {@code running} has: the same host, and the port
+     * it was configured with (0 again included) or the port it got.
+     */
+    private static boolean sameAddress(Listener running, ListenerConfig listener) {
+        ListenerConfig was = running.context().config();
+        return was.host().equals(listener.host()) && (listener.port() == was.port() || listener.port() == running.port());
     }
 
     private Listener bind(ListenerConfig listener) throws ConfigException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.trellis.testing.HttpEchoServer;
+import dev.trellis.testing.KeepAliveClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
@@ -131,6 +133,51 @@ class ReloadTest {
         }
         assertThat(failures.get()).isZero();
         assertThat(served.get("v1").get() + served.get("v2").get()).isGreaterThan(100);
+    }
+
+    @Test
+    void anUpstreamRenamedOnTheSameBindPortTakesOverTheListenersSocket() throws Exception {
+        String services = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db}
+                spec:
+                  hosts: [db]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: STATIC
+                  endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db2}
+                spec:
+                  hosts: [db2]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: STATIC
+                  endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+                """.formatted(v1.port(), v2.port());
+        String proxyDoc = """
+                apiVersion: trellis.dev/v1alpha1
+                kind: Proxy
+                metadata: {name: client}
+                spec:
+                  upstreams: [{service: %s, port: 80, bindPort: %d}]
+                  admin: {port: 0}
+                """;
+        mesh.write("mesh.yaml", proxyDoc.formatted("db", port) + services);
+        StandaloneProxy proxy = mesh.start("client");
+        try (KeepAliveClient open = new KeepAliveClient("127.0.0.1", port, Duration.ofSeconds(10))) {
+            assertThat(open.get("/").header("x-served-by")).isEqualTo("v1");
+
+            mesh.write("mesh.yaml", proxyDoc.formatted("db2", port) + services);
+            assertThat(proxy.reload()).as("outbound|%d|db... becomes outbound|%d|db2... on the same port", port, port).isTrue();
+
+            assertThat(proxy.server().ports()).isEqualTo(Map.of("outbound|" + port + "|db2.default.svc.cluster.local:80", port));
+            assertThat(open.get("/").header("x-served-by")).as("an open connection sees the new config").isEqualTo("v2");
+            assertThat(open.connectionCount()).isEqualTo(1);
+            assertThat(mesh.get(port, "/").headers().firstValue("x-served-by")).hasValue("v2");
+        }
     }
 
     @Test

@@ -20,6 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,12 +65,17 @@ class WarmingOverAdsTest {
 
     /** Listener "out" routes (as "r") every request to cluster "a", whose endpoint is server a; "b" too when asked. */
     int running(boolean withB) throws Exception {
+        return running(withB, 0);
+    }
+
+    /** As {@link #running(boolean)}, with listener "out" on {@code listenerPort} (0: any free port). */
+    int running(boolean withB, int listenerPort) throws Exception {
         controlPlane.next(XdsType.CLUSTER);
         controlPlane.next(XdsType.LISTENER);
         controlPlane.respond(XdsType.CLUSTER, "c1", withB ? List.of(edsCluster("a"), edsCluster("b")) : List.of(edsCluster("a")));
         ack(XdsType.CLUSTER, "c1");
         controlPlane.next(XdsType.ENDPOINT);
-        controlPlane.respond(XdsType.LISTENER, "l1", List.of(httpListener("out", 0, "r")));
+        controlPlane.respond(XdsType.LISTENER, "l1", List.of(httpListener("out", listenerPort, "r")));
         ack(XdsType.LISTENER, "l1");
         controlPlane.next(XdsType.ROUTE);
         controlPlane.respond(XdsType.ENDPOINT, "e1",
@@ -151,6 +159,45 @@ class WarmingOverAdsTest {
         int port2 = ConnectedProxyTest.port(proxy, "out2");
         assertThat(servedBy(port2)).isEqualTo("a");
         assertThat(servedBy(port)).as("r-new stays, though the last response did not carry it").isEqualTo("b");
+    }
+
+    @Test
+    void aListenerRenamedOnItsAddressWaitsForItsRoutesWhileTheOldOneServesThenTakesOverItsSocket() throws Exception {
+        int port = running(true, TestMesh.freePort());
+        AtomicBoolean done = new AtomicBoolean();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread client = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    servedBy(port); // a new connection each time
+                    Thread.sleep(2);
+                } catch (IOException e) {
+                    failures.add(e);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "new-connections");
+        client.start();
+        try {
+            controlPlane.respond(XdsType.LISTENER, "l2", List.of(httpListener("out-v2", port, "r2")));
+            ack(XdsType.LISTENER, "l2");
+            assertThat(controlPlane.next(XdsType.ROUTE).getResourceNamesList()).containsExactly("r2");
+            assertThat(proxy.server().ports()).as("out serves on while out-v2 waits for r2").isEqualTo(Map.of("out", port));
+            for (int i = 0; i < 5; i++) {
+                assertThat(servedBy(port)).as("with its old routes").isEqualTo("a");
+            }
+
+            controlPlane.respond(XdsType.ROUTE, "r2", List.of(routes("r2", "b")));
+            ack(XdsType.ROUTE, "r2");
+            assertThat(proxy.server().ports()).as("out-v2 took over the socket").isEqualTo(Map.of("out-v2", port));
+            assertThat(servedBy(port)).isEqualTo("b");
+            assertThat(servedBy(port)).isEqualTo("b");
+        } finally {
+            done.set(true);
+            client.join();
+        }
+        assertThat(failures).as("no connection refused or dropped in between").isEmpty();
     }
 
     @Test

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * What one listening socket does with its connections.
  *
- * @param name stable identity across updates: a listener keeps its socket while its name stays
+ * @param name stable identity across updates: a listener keeps its socket while its name and address
+ *     stay; a new name on the address of a listener that goes away takes over that socket
  * @param host the address it binds
  * @param port the port it binds; 0 picks a free one
  * @param kind HTTP listeners route requests by {@code routes}; TCP ones relay to {@code tcpCluster}

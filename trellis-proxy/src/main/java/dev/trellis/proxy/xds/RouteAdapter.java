@@ -141,7 +141,7 @@ final class RouteAdapter {
         StringMatcher path = switch (match.getPathSpecifierCase()) {
             case PREFIX -> match.getPrefix().equals("/") ? null : StringMatcher.prefix(match.getPrefix(), ignoreCase);
             case PATH -> StringMatcher.exact(match.getPath(), ignoreCase);
-            case SAFE_REGEX -> regex(match.getSafeRegex(), where + ".safe_regex", false);
+            case SAFE_REGEX -> regex(match.getSafeRegex(), where + ".safe_regex");
             default -> {
                 refusals.add(where, match.getPathSpecifierCase() + " (expected: prefix, path or safe_regex)");
                 yield null;
@@ -175,7 +175,8 @@ final class RouteAdapter {
         return switch (match.getMatchPatternCase()) {
             case EXACT -> StringMatcher.exact(match.getExact(), match.getIgnoreCase());
             case PREFIX -> StringMatcher.prefix(match.getPrefix(), match.getIgnoreCase());
-            case SAFE_REGEX -> regex(match.getSafeRegex(), where + ".safe_regex", match.getIgnoreCase());
+            // As in Envoy, ignore_case has no effect on safe_regex: a regular expression says (?i) itself.
+            case SAFE_REGEX -> regex(match.getSafeRegex(), where + ".safe_regex");
             default -> {
                 refusals.add(where, match.getMatchPatternCase() + " (expected: exact, prefix or safe_regex)");
                 yield v -> false;
@@ -183,15 +184,15 @@ final class RouteAdapter {
         };
     }
 
-    private StringMatcher regex(RegexMatcher regex, String where, boolean ignoreCase) {
-        Pattern pattern = pattern(regex, where, ignoreCase);
+    private StringMatcher regex(RegexMatcher regex, String where) {
+        Pattern pattern = pattern(regex, where);
         return pattern == null ? null : StringMatcher.regex(pattern);
     }
 
-    private Pattern pattern(RegexMatcher regex, String where, boolean ignoreCase) {
+    private Pattern pattern(RegexMatcher regex, String where) {
         refusals.onlyFields(regex, where, REGEX);
         try {
-            return Pattern.compile(regex.getRegex(), ignoreCase ? Pattern.CASE_INSENSITIVE : 0);
+            return Pattern.compile(regex.getRegex());
         } catch (PatternSyntaxException e) {
             refusals.add(where + ".regex", "\"" + regex.getRegex() + "\" is not a valid regular expression: " + e.getDescription());
             return null;
@@ -213,7 +214,7 @@ final class RouteAdapter {
         }
         if (action.hasRegexRewrite()) {
             refusals.onlyFields(action.getRegexRewrite(), where + ".regex_rewrite", Set.of("pattern", "substitution"));
-            Pattern pattern = pattern(action.getRegexRewrite().getPattern(), where + ".regex_rewrite.pattern", false);
+            Pattern pattern = pattern(action.getRegexRewrite().getPattern(), where + ".regex_rewrite.pattern");
             return pattern == null ? null : PathRewrite.Regex.of(pattern, action.getRegexRewrite().getSubstitution());
         }
         return null;

@@ -3,11 +3,14 @@ package dev.trellis.proxy.xds;
 import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +27,9 @@ import java.util.TreeMap;
  *       route to an unknown cluster answers 503, as in Envoy); until then the running one of the
  *       same name stays;</li>
  *   <li>a listener runs once its route configurations and the clusters of its TCP proxy can;
- *       until then a running listener of the same name keeps serving as it is;</li>
+ *       until then a running listener of the same name keeps serving as it is, and so does a
+ *       running listener on the same address (one it replaces under another name), which hands
+ *       its socket over once the new one runs;</li>
  *   <li>a cluster that CDS removed stays while a running route or listener still sends to it,
  *       so the removal of a route and of its cluster, which arrive as two responses, never leave
  *       a moment where the route has no cluster (make before break).</li>
@@ -67,14 +72,39 @@ public final class Warming {
         }
 
         SortedMap<String, Listener> listeners = new TreeMap<>();
+        List<Listener> waiting = new ArrayList<>();
         for (Listener listener : next.listeners().values()) {
             boolean ready = routes.keySet().containsAll(References.routes(listener))
                     && References.clusters(listener).stream().noneMatch(warming::contains);
-            Listener chosen = ready ? listener : running.listeners().get(listener.getName());
-            if (chosen == null) {
+            if (ready) {
+                listeners.put(listener.getName(), listener);
+            } else {
+                waiting.add(listener);
+                Listener same = running.listeners().get(listener.getName());
+                if (same != null) {
+                    listeners.put(same.getName(), same);
+                }
+            }
+        }
+        // A running listener on the address that a waiting one will take (a renamed listener, say)
+        // keeps serving there, as it runs, until the waiting one can run and takes its socket over;
+        // the port never refuses connections in between. Should LDS's new version of it move
+        // elsewhere meanwhile, that move waits too.
+        for (Listener listener : waiting) {
+            Optional<Bound> address = address(listener);
+            if (address.isEmpty()) {
                 continue;
             }
-            listeners.put(chosen.getName(), chosen);
+            for (Listener held : running.listeners().values()) {
+                if (!held.getName().equals(listener.getName()) && address.equals(address(held))) {
+                    Listener chosen = listeners.get(held.getName());
+                    if (chosen == null || !address.equals(address(chosen))) {
+                        listeners.put(held.getName(), held);
+                    }
+                }
+            }
+        }
+        for (Listener chosen : listeners.values()) {
             for (String name : References.routes(chosen)) {
                 if (!routes.containsKey(name) && running.routes().containsKey(name)) {
                     routes.put(name, running.routes().get(name));
@@ -94,6 +124,17 @@ public final class Warming {
             }
         }
         return new XdsResources(clusters, endpoints, listeners, routes);
+    }
+
+    /** A host and a port that is not 0. */
+    private record Bound(String host, int port) {}
+
+    /** The address a listener binds, unless its port is 0 (any free one, which no other listener can want). */
+    private static Optional<Bound> address(Listener listener) {
+        SocketAddress address = listener.getAddress().getSocketAddress();
+        return address.getPortValue() == 0
+                ? Optional.empty()
+                : Optional.of(new Bound(address.getAddress(), address.getPortValue()));
     }
 
     /** Adds a cluster and its endpoints, the accepted ones if there are, else the running ones. */

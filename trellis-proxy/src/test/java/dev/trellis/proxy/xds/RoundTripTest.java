@@ -183,6 +183,32 @@ class RoundTripTest {
     }
 
     @Test
+    void ignoreCaseDoesNotMakeARegexHeaderMatchCaseInsensitiveAsInEnvoy() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY + CATALOG_RULES);
+        ProxyBootstrap proxy = mesh.proxies().get(0);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, proxy).resources();
+        String name = "catalog.shop.svc.cluster.local:80";
+        RouteConfiguration.Builder config = resources.routes().get(name).toBuilder();
+        int flagged = 0;
+        for (var host : config.getVirtualHostsBuilderList()) {
+            for (var route : host.getRoutesBuilderList()) {
+                for (var header : route.getMatchBuilder().getHeadersBuilderList()) {
+                    if (header.getStringMatch().hasSafeRegex()) {
+                        header.getStringMatchBuilder().setIgnoreCase(true);
+                        flagged++;
+                    }
+                }
+            }
+        }
+        assertThat(flagged).as("the x-env condition of route conditions").isEqualTo(1);
+        ProxyConfig runtime = adapter.adapt(proxy, resources.with(XdsType.ROUTE, replace(resources.routes(), name, config.build())), null);
+        ListenerConfig catalog = listener(runtime, "outbound|9090|catalog.shop.svc.cluster.local:80");
+        assertThat(routeOf(catalog, HttpMethod.POST, "/x", "Host", "api.example", "x-env", "prod")).isEqualTo("conditions");
+        assertThat(routeOf(catalog, HttpMethod.POST, "/x", "Host", "api.example", "x-env", "PROD"))
+                .as("Envoy ignores ignore_case for safe_regex").isEqualTo("split");
+    }
+
+    @Test
     void rewritesKeepTheirMeaning() throws Exception {
         ListenerConfig catalog = listener(runtime(PROXY + CATALOG_RULES), "outbound|9090|catalog.shop.svc.cluster.local:80");
         Route exact = catalog.routes().match(request(HttpMethod.GET, "/a?b=c"));

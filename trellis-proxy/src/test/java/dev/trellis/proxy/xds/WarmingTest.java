@@ -94,6 +94,27 @@ class WarmingTest {
     }
 
     @Test
+    void aRunningListenerServesOnItsAddressUntilTheListenerThatReplacesItThereCanRun() {
+        XdsResources onPort = resources(List.of(edsCluster("a")), List.of(endpoints("a", 1)),
+                List.of(httpListener("out", 9090, "r")), List.of(routes("r", "a")));
+        XdsState renamed = state(onPort).accept(XdsType.LISTENER, "2",
+                byName(XdsType.LISTENER, List.of(httpListener("out-v2", 9090, "r2"))));
+        assertThat(Warming.candidate(renamed, onPort)).as("out-v2 waits for r2; out keeps the port").isEqualTo(onPort);
+
+        XdsState ready = renamed.accept(XdsType.ROUTE, "2", byName(XdsType.ROUTE, List.of(routes("r2", "a"))));
+        assertThat(Warming.candidate(ready, onPort).listeners()).containsOnlyKeys("out-v2");
+
+        XdsState elsewhere = state(onPort).accept(XdsType.LISTENER, "2",
+                byName(XdsType.LISTENER, List.of(httpListener("out-v2", 8080, "r2"))));
+        assertThat(Warming.candidate(elsewhere, onPort).listeners()).as("another address: nothing to hold").isEmpty();
+
+        XdsState moved = state(onPort).accept(XdsType.LISTENER, "2",
+                byName(XdsType.LISTENER, List.of(httpListener("out-v2", 9090, "r2"), httpListener("out", 8080, "r"))));
+        assertThat(Warming.candidate(moved, onPort).listeners()).as("out's move waits while out-v2 warms on its address")
+                .containsExactly(Map.entry("out", httpListener("out", 9090, "r")));
+    }
+
+    @Test
     void theValidationViewStandsInForWhatHasNotArrived() {
         XdsState accepted = state(XdsResources.EMPTY)
                 .accept(XdsType.CLUSTER, "1", byName(XdsType.CLUSTER, List.of(edsCluster("a"))))
