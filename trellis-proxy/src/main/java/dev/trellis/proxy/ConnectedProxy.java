@@ -84,6 +84,8 @@ public final class ConnectedProxy implements AutoCloseable {
     private final XdsAdapter adapter = new XdsAdapter(metrics);
     private final ProxyServer server;
     private final SavedConfig saved;
+    /** Whether it runs a whole configuration yet: a saved one, or its first from the control plane. */
+    private volatile boolean configured;
     private final AdsStatus status;
     private final AdsClient client;
     private volatile ProxyBootstrap bootstrap;
@@ -102,7 +104,8 @@ public final class ConnectedProxy implements AutoCloseable {
         this.saved = new SavedConfig(options.dataDirectory() != null
                 ? options.dataDirectory()
                 : SavedConfig.defaultDirectory(bootstrap.meta().name(), bootstrap.meta().namespace()));
-        this.server = ProxyServer.start(adapter.adapt(bootstrap, XdsResources.EMPTY, null), metrics, options.server());
+        this.server = ProxyServer.start(adapter.adapt(bootstrap, XdsResources.EMPTY, null), metrics, options.server(),
+                () -> configured);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "trellis-ads");
             t.setDaemon(true);
@@ -202,6 +205,7 @@ public final class ConnectedProxy implements AutoCloseable {
             server.apply(adapter.adapt(bootstrap, candidate, server.config()));
             accepted = state.get();
             warming = warming(state.get().resources(), candidate);
+            configured = true;
             log.info("started from the configuration saved in {} (versions {}): listeners {}", saved.file(),
                     state.get().versions(), server.ports());
         } catch (ConfigException e) {
@@ -316,6 +320,9 @@ public final class ConnectedProxy implements AutoCloseable {
                 log.info("warming, running as before until what they need arrives: {}", nowWarming);
             }
             warming = nowWarming;
+            // Ready, as Envoy after its initial fetch: clusters and listeners accepted, none of them warming.
+            configured |= next.version(XdsType.CLUSTER).isPresent() && next.version(XdsType.LISTENER).isPresent()
+                    && nowWarming.values().stream().allMatch(List::isEmpty);
             try {
                 saved.save(next);
             } catch (IOException e) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private volatile ProxyConfig config;
     private volatile boolean draining;
+    private BooleanSupplier configured;
     private final Map<String, Supplier<?>> dumpSections = new ConcurrentSkipListMap<>();
     private AdminServer admin;
 
@@ -59,9 +61,21 @@ public final class ProxyServer implements AutoCloseable {
         this.pools = new UpstreamPools(transport.channel());
     }
 
-    /** Binds every listener of {@code config} and the admin port. */
+    /** Binds every listener of {@code config} and the admin port; ready at once, as it runs its whole configuration. */
     public static ProxyServer start(ProxyConfig config, Metrics metrics, Options options) throws ConfigException {
+        return start(config, metrics, options, () -> true);
+    }
+
+    /**
+     * Binds every listener of {@code config} and the admin port.
+     *
+     * @param configured whether the proxy runs the configuration it is meant to; {@code /ready}
+     *     answers 503 until it does
+     */
+    public static ProxyServer start(ProxyConfig config, Metrics metrics, Options options, BooleanSupplier configured)
+            throws ConfigException {
         ProxyServer server = new ProxyServer(options, metrics);
+        server.configured = configured;
         try {
             server.apply(config);
             server.admin = AdminServer.bind(server, server.workers, server.transport, config.bootstrap().admin().port());
@@ -206,6 +220,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public boolean draining() {
         return draining;
+    }
+
+    /** Whether the proxy runs the configuration it is meant to (a connected proxy: its first from the control plane). */
+    public boolean configured() {
+        return configured.getAsBoolean();
     }
 
     /** The port a listener is bound to, by listener name. */

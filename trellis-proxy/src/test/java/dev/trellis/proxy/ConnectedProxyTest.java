@@ -362,6 +362,7 @@ class ConnectedProxyTest {
         assertThat(second.server().ports()).as("listeners bound at start, from the saved file").containsKey(APP_LISTENER);
         int port = second.server().port(APP_LISTENER);
         assertThat(servedBy(port)).isEqualTo("v1");
+        assertThat(get(second.server().adminPort(), "/ready").status()).as("ready on what it saved").isEqualTo(200);
         assertThat(second.status().state()).isNotEqualTo(AdsStatus.State.CONNECTED);
         assertThat(second.nodeId()).isNotEqualTo(first.nodeId());
 
@@ -379,7 +380,9 @@ class ConnectedProxyTest {
 
         ConnectedProxy proxy = startProxy(ONE_UPSTREAM, data);
         assertThat(proxy.server().ports()).as("no listeners").isEmpty();
-        assertThat(get(proxy.server().adminPort(), "/ready").status()).isEqualTo(200);
+        KeepAliveClient.Response notReady = get(proxy.server().adminPort(), "/ready");
+        assertThat(notReady.status()).as("not ready before it has a configuration").isEqualTo(503);
+        assertThat(notReady.bodyText()).isEqualTo("NOT READY: waiting for its configuration\n");
         assertThat(proxy.accepted().versions()).isEmpty();
 
         TestControlPlane back = later(new TestControlPlane(controlPlanePort));
@@ -388,6 +391,7 @@ class ConnectedProxyTest {
         await().atMost(WAIT).until(() -> servedBy(port), "v1"::equals);
         await().atMost(WAIT).until(() -> proxy.accepted().version(XdsType.ROUTE).isPresent());
         assertThat(Files.readAllBytes(data.resolve("accepted-xds.pb"))).as("replaced by what was accepted").hasSizeGreaterThan(200);
+        assertThat(get(proxy.server().adminPort(), "/ready").status()).as("ready once its first configuration runs").isEqualTo(200);
     }
 
     @Test

@@ -36,11 +36,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpResponse response = switch (path) {
             case "/ready" -> proxy.draining()
                     ? respond(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT, "DRAINING\n")
-                    : respond(HttpResponseStatus.OK, TEXT, "LIVE\n");
+                    : !proxy.configured()
+                            ? respond(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT, "NOT READY: waiting for its configuration\n")
+                            : respond(HttpResponseStatus.OK, TEXT, "LIVE\n");
             case "/config_dump" -> respond(HttpResponseStatus.OK, JSON, configDump.json());
             case "/stats/prometheus", "/metrics" -> respond(HttpResponseStatus.OK, PROMETHEUS, proxy.metrics().prometheusText());
             case "/" -> respond(HttpResponseStatus.OK, TEXT,
-                    "/ready             readiness: 200 LIVE, or 503 while draining\n"
+                    "/ready             readiness: 200 LIVE; 503 before its first configuration, and while draining\n"
                             + "/config_dump       the running configuration, as JSON\n"
                             + "/stats/prometheus  metrics in the Prometheus text format\n");
             default -> respond(HttpResponseStatus.NOT_FOUND, TEXT, "no admin endpoint " + path + " (see /)\n");
