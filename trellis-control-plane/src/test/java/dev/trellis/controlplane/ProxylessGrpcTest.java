@@ -5,26 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.trellis.controlplane.api.ControlPlaneApi;
 import dev.trellis.controlplane.xds.ProxyStatus;
-import io.grpc.CallOptions;
+import dev.trellis.testing.GrpcNameServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.xds.XdsNameResolverProvider;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -47,25 +35,19 @@ class ProxylessGrpcTest {
     /** A scheme of this test's own, so that its bootstrap touches no other channel in the JVM. */
     static final String SCHEME = "trellis-proxyless-test";
     static final String NODE = "orders-1";
-    static final MethodDescriptor<String, String> NAME = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("trellis.test.Backend/Name")
-            .setRequestMarshaller(Utf8.INSTANCE)
-            .setResponseMarshaller(Utf8.INSTANCE)
-            .build();
 
     @TempDir
     Path dir;
     ControlPlane controlPlane;
-    Server v1;
-    Server v2;
+    GrpcNameServer v1;
+    GrpcNameServer v2;
     XdsNameResolverProvider resolver;
     ManagedChannel channel;
 
     @BeforeEach
     void start() throws Exception {
-        v1 = backend("v1");
-        v2 = backend("v2");
+        v1 = GrpcNameServer.start("v1");
+        v2 = GrpcNameServer.start("v2");
         controlPlane = ControlPlane.start(new ControlPlane.Options(dir, "127.0.0.1", 0, "127.0.0.1", 0, Duration.ofSeconds(10)));
         resolver = XdsNameResolverProvider.createForTest(SCHEME, Map.of(
                 "node", Map.of("id", NODE),
@@ -83,8 +65,8 @@ class ProxylessGrpcTest {
         }
         NameResolverRegistry.getDefaultRegistry().deregister(resolver);
         controlPlane.close();
-        v1.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-        v2.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        v1.close();
+        v2.close();
     }
 
     @Test
@@ -107,7 +89,7 @@ class ProxylessGrpcTest {
                 spec:
                   host: catalog
                   subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
-                """.formatted(v1.getPort(), v2.getPort()));
+                """.formatted(v1.port(), v2.port()));
         channel = Grpc.newChannelBuilder(SCHEME + ":///catalog.default.svc.cluster.local:50051", InsecureChannelCredentials.create())
                 .build();
 
@@ -151,8 +133,7 @@ class ProxylessGrpcTest {
     }
 
     private String call() {
-        return ClientCalls.blockingUnaryCall(channel, NAME,
-                CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS), "");
+        return GrpcNameServer.call(channel, Duration.ofSeconds(10));
     }
 
     private Set<String> calls(int count) {
@@ -163,35 +144,4 @@ class ProxylessGrpcTest {
         return names;
     }
 
-    /** A backend that answers every call with its own name. */
-    static Server backend(String name) throws IOException {
-        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(ServerServiceDefinition.builder(NAME.getServiceName())
-                        .addMethod(NAME, ServerCalls.asyncUnaryCall((request, response) -> {
-                            response.onNext(name);
-                            response.onCompleted();
-                        }))
-                        .build())
-                .build()
-                .start();
-    }
-
-    /** Strings as UTF-8 bytes: the messages of the test's one method. */
-    private enum Utf8 implements MethodDescriptor.Marshaller<String> {
-        INSTANCE;
-
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
 }

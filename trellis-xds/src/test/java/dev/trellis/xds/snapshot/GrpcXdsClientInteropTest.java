@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.trellis.config.ConfigLoader;
+import dev.trellis.testing.GrpcNameServer;
 import dev.trellis.xds.Consistency;
 import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
@@ -13,26 +14,17 @@ import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.xds.XdsNameResolverProvider;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,18 +47,13 @@ import org.junit.jupiter.api.Test;
 class GrpcXdsClientInteropTest {
     /** A scheme of this test's own, so that its bootstrap touches no other channel in the JVM. */
     static final String SCHEME = "trellis-xds-test";
-    static final MethodDescriptor<String, String> NAME = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("trellis.test.Backend/Name")
-            .setRequestMarshaller(Utf8.INSTANCE)
-            .setResponseMarshaller(Utf8.INSTANCE)
-            .build();
     /** How long a change may take to reach the client: generous, for a shared and busy machine. */
     static final Duration PATIENCE = Duration.ofSeconds(60);
     /** How long one call may wait for the client to be ready; the wait for a change goes on past it. */
     static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
     private final List<Server> servers = new ArrayList<>();
+    private final List<GrpcNameServer> backends = new ArrayList<>();
     private final List<String> nacks = new CopyOnWriteArrayList<>();
     private final SimpleCache<String> cache = new SimpleCache<>(node -> "grpc");
     private int v1;
@@ -76,8 +63,8 @@ class GrpcXdsClientInteropTest {
 
     @BeforeEach
     void start() throws IOException {
-        v1 = start(backend("v1")).getPort();
-        v2 = start(backend("v2")).getPort();
+        v1 = backend("v1");
+        v2 = backend("v2");
         int controlPlane = start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new V3DiscoveryServer(new NackRecorder(), cache).getAggregatedDiscoveryServiceImpl())
                 .build()).getPort();
@@ -94,6 +81,7 @@ class GrpcXdsClientInteropTest {
         for (Server server : servers) {
             server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
+        backends.forEach(GrpcNameServer::close);
     }
 
     @Test
@@ -227,8 +215,13 @@ class GrpcXdsClientInteropTest {
     }
 
     private String call() {
-        return ClientCalls.blockingUnaryCall(channel, NAME,
-                CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS), "");
+        return GrpcNameServer.call(channel, CALL_DEADLINE);
+    }
+
+    private int backend(String name) {
+        GrpcNameServer backend = GrpcNameServer.start(name);
+        backends.add(backend);
+        return backend.port();
     }
 
     private Set<String> calls(int count) {
@@ -244,18 +237,6 @@ class GrpcXdsClientInteropTest {
         return server.start();
     }
 
-    /** A backend that answers every call with its own name. */
-    static Server backend(String name) {
-        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(ServerServiceDefinition.builder(NAME.getServiceName())
-                        .addMethod(NAME, ServerCalls.asyncUnaryCall((request, response) -> {
-                            response.onNext(name);
-                            response.onCompleted();
-                        }))
-                        .build())
-                .build();
-    }
-
     /** Keeps every NACK: a request that carries an error about the last response. */
     private final class NackRecorder implements DiscoveryServerCallbacks {
         @Override
@@ -267,24 +248,5 @@ class GrpcXdsClientInteropTest {
 
         @Override
         public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {}
-    }
-
-    /** Strings as UTF-8 bytes: the messages of the test's one method. */
-    private enum Utf8 implements MethodDescriptor.Marshaller<String> {
-        INSTANCE;
-
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }
