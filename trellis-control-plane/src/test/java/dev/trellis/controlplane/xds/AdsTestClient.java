@@ -38,6 +38,11 @@ final class AdsTestClient implements AutoCloseable {
     }
 
     void request(String typeUrl, String version, String nonce, List<String> names) {
+        request(node, typeUrl, version, nonce, names);
+    }
+
+    /** A request naming {@code node}, which may be the default (no node), as xDS allows after a stream's first request. */
+    void request(Node node, String typeUrl, String version, String nonce, List<String> names) {
         requests.onNext(DiscoveryRequest.newBuilder()
                 .setNode(node)
                 .setTypeUrl(typeUrl)

@@ -121,6 +121,21 @@ class XdsServiceTest {
     }
 
     @Test
+    void requestsWithoutANodeAreAnsweredForTheirStreamsNode() throws Exception {
+        MeshConfig mesh = mesh(MESH);
+        start(mesh);
+        client = new AdsTestClient(xds.port(), ProxyNodes.node(mesh.proxies().get(0), "i1"));
+        client.request(CDS, "", "", List.of());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.of(CDS).size() == 1);
+        // xDS lets a client name its node only in the first request of a stream.
+        client.request(Node.getDefaultInstance(), LDS, "", "", List.of());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.of(LDS).size() == 1);
+        assertThat(client.of(LDS).get(0).getResourcesList()).as("the proxy's own listener, not the proxyless snapshot's")
+                .extracting(any -> any.unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class).getName())
+                .containsExactly("outbound|9090|catalog.default.svc.cluster.local:80");
+    }
+
+    @Test
     void aClientThatIsNotATrellisProxyGetsTheSharedSnapshot() throws Exception {
         start(mesh(MESH));
         client = new AdsTestClient(xds.port(), Node.newBuilder().setId("grpc-client").build());
