@@ -17,11 +17,8 @@ import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -39,16 +36,20 @@ final class EchoServerInitializer extends ChannelInitializer<SocketChannel> {
 
     /** Largest body an {@code Upgrade: h2c} request may carry (it is buffered); bigger ones stay HTTP/1.1. */
     static final int MAX_UPGRADE_BODY = 64 * 1024;
-    /** HTTP/2 flow-control window per stream, in bytes: generous, so uploads are not throttled by it. */
-    private static final int HTTP2_WINDOW = 1024 * 1024;
     /** HTTP/1 body chunk size, in bytes: fewer, larger chunks for big uploads. */
     private static final int HTTP1_CHUNK = 64 * 1024;
     private static final List<String> HTTP1_HANDLERS = List.of("h1-upgraded", "h1-continue", "h1-chunked", "h1-echo");
 
     private final Supplier<HttpEchoHandler> echoHandlers;
+    private final Http2Streams http2;
     private final ChannelInitializer<Http2StreamChannel> streams = new ChannelInitializer<>() {
         @Override
         protected void initChannel(Http2StreamChannel stream) {
+            ChannelHandler refuse = http2.refuser(stream.parent());
+            if (refuse != null) {
+                stream.pipeline().addLast(refuse);
+                return;
+            }
             stream.pipeline().addLast(
                     new Http2StreamFrameToHttpObjectCodec(true),
                     new HttpServerExpectContinueHandler(),
@@ -57,8 +58,9 @@ final class EchoServerInitializer extends ChannelInitializer<SocketChannel> {
         }
     };
 
-    EchoServerInitializer(Supplier<HttpEchoHandler> echoHandlers) {
+    EchoServerInitializer(Supplier<HttpEchoHandler> echoHandlers, Http2Streams http2) {
         this.echoHandlers = echoHandlers;
+        this.http2 = http2;
     }
 
     @Override
@@ -66,12 +68,12 @@ final class EchoServerInitializer extends ChannelInitializer<SocketChannel> {
         HttpServerCodec http1 = new HttpServerCodec(new HttpDecoderConfig().setMaxChunkSize(HTTP1_CHUNK));
         HttpServerUpgradeHandler upgrade = new SmallBodyUpgradeHandler(http1, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2Codec(), new Http2MultiplexHandler(streams))
+                        ? new Http2ServerUpgradeCodec(http2.codec(ch), new Http2MultiplexHandler(streams))
                         : null);
         ChannelHandler priorKnowledge = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel connection) {
-                connection.pipeline().addLast(http2Codec(), new Http2MultiplexHandler(streams));
+                connection.pipeline().addLast(http2.codec(connection), new Http2MultiplexHandler(streams));
             }
         };
         ch.pipeline()
@@ -80,12 +82,6 @@ final class EchoServerInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast(HTTP1_HANDLERS.get(1), new HttpServerExpectContinueHandler())
                 .addLast(HTTP1_HANDLERS.get(2), new ChunkedWriteHandler())
                 .addLast(HTTP1_HANDLERS.get(3), echoHandlers.get());
-    }
-
-    private static Http2FrameCodec http2Codec() {
-        return Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().initialWindowSize(HTTP2_WINDOW))
-                .build();
     }
 
     /** Once the connection speaks HTTP/2, its HTTP/1 handlers would only see connection-level frames. */

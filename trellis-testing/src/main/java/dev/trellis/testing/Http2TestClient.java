@@ -176,6 +176,33 @@ public final class Http2TestClient implements AutoCloseable {
         return ClientChannels.await(response, timeout, what);
     }
 
+    /**
+     * Sends one request on a new stream and returns at once, so that many streams may be open on
+     * this connection together. For a connection that speaks HTTP/2 already (prior knowledge, or
+     * after an accepted upgrade). The result fails if the stream cannot be opened, is reset, or the
+     * connection fails; the caller bounds the wait.
+     */
+    public CompletableFuture<Response> sendAsync(String method, String path, Map<String, String> headers, byte[] body) {
+        if (!http2) {
+            throw new IllegalStateException("sendAsync needs an HTTP/2 connection (prior knowledge, or after an upgrade)");
+        }
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        FullHttpRequest request = request(method, path, headers, body);
+        new Http2StreamChannelBootstrap(channel)
+                .handler(streamPipeline(response))
+                .open()
+                .addListener((Future<Http2StreamChannel> opened) -> {
+                    if (opened.isSuccess()) {
+                        write(opened.getNow(), request, response);
+                    } else {
+                        request.release();
+                        response.completeExceptionally(new IOException(
+                                "cannot open an HTTP/2 stream to " + authority + ": " + opened.cause(), opened.cause()));
+                    }
+                });
+        return response;
+    }
+
     private static void write(Channel channel, FullHttpRequest request, CompletableFuture<Response> response) {
         channel.writeAndFlush(request).addListener(written -> {
             if (!written.isSuccess()) {

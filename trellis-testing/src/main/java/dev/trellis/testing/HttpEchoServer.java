@@ -2,6 +2,7 @@ package dev.trellis.testing;
 
 import io.netty.channel.ChannelHandler;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,10 +23,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * Request bodies are counted as they stream in, never kept, so uploads of any size need no
  * memory. A malformed request, or a bad number in a special path, gets 400 with
  * {@code {"server":…,"error":…}}.
+ *
+ * <p>Over HTTP/2 it can act as a constrained server, set before {@link #start()}: announce a
+ * {@code SETTINGS_MAX_CONCURRENT_STREAMS} ({@link #maxConcurrentStreams}, enforced by refusing
+ * streams beyond it), refuse the first streams of each connection ({@link #refuseFirstStreams}),
+ * and send GOAWAY on demand ({@link #goAway()}). It counts what clients did, from the HEADERS
+ * frames they send: {@link #maxConcurrentStreamsSeen()}, {@link #refusedStreams()},
+ * {@link #streamsOpenedAfterGoAway()}.
  */
 public final class HttpEchoServer extends SampleServer {
 
     private final AtomicLong served = new AtomicLong();
+    private long maxConcurrentStreams;
+    private int refuseFirstStreams;
+    private volatile Http2Streams http2 = new Http2Streams(0, 0);
 
     /** A server on an ephemeral port; see {@link #port()} once started. */
     public HttpEchoServer(String name) {
@@ -37,10 +48,79 @@ public final class HttpEchoServer extends SampleServer {
         super(name, port);
     }
 
+    /**
+     * Announces {@code streams} as {@code SETTINGS_MAX_CONCURRENT_STREAMS} on each HTTP/2
+     * connection, and refuses a stream beyond it with {@code RST_STREAM REFUSED_STREAM}. Before
+     * {@link #start()}; by default none is announced, so there is no limit.
+     */
+    public synchronized HttpEchoServer maxConcurrentStreams(long streams) {
+        if (streams < 1 || streams > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("maxConcurrentStreams: " + streams + " (expected: 1..4294967295)");
+        }
+        maxConcurrentStreams = streams;
+        return this;
+    }
+
+    /**
+     * Refuses the first {@code streams} streams of each HTTP/2 connection with
+     * {@code RST_STREAM REFUSED_STREAM}, unprocessed, as a server may when it is busy. Before
+     * {@link #start()}; by default none.
+     */
+    public synchronized HttpEchoServer refuseFirstStreams(int streams) {
+        if (streams < 0) {
+            throw new IllegalArgumentException("refuseFirstStreams: " + streams + " (expected: 0 or more)");
+        }
+        refuseFirstStreams = streams;
+        return this;
+    }
+
     @Override
-    public HttpEchoServer start() {
+    public synchronized HttpEchoServer start() {
+        http2 = new Http2Streams(maxConcurrentStreams, refuseFirstStreams);
         super.start();
         return this;
+    }
+
+    /** The most HTTP/2 streams a client has had open at once on one connection, refused ones included. */
+    public int maxConcurrentStreamsSeen() {
+        return http2.maxOpenOnOneConnection();
+    }
+
+    /** HTTP/2 streams open now, on all connections. */
+    public int openStreams() {
+        return http2.openStreams();
+    }
+
+    /** HTTP/2 streams clients have opened, refused ones included. */
+    public long streamsOpened() {
+        return http2.opened();
+    }
+
+    /** HTTP/2 streams this server refused: beyond its limit, or on purpose ({@link #refuseFirstStreams}). */
+    public long refusedStreams() {
+        return http2.refused();
+    }
+
+    /** HTTP/2 streams clients opened on a connection after this server sent GOAWAY on it. */
+    public long streamsOpenedAfterGoAway() {
+        return http2.openedAfterGoAway();
+    }
+
+    /**
+     * Sends GOAWAY (NO_ERROR, last stream id: the last stream opened) on every open HTTP/2
+     * connection: their open streams are answered, new ones must go to a new connection. Returns
+     * once each peer has read it (it answered a PING sent after it), within 10 seconds.
+     */
+    public void goAway() {
+        http2.goAway(false, Duration.ofSeconds(10));
+    }
+
+    /**
+     * Sends GOAWAY (NO_ERROR, last stream id 0) on every open HTTP/2 connection: none of their open
+     * streams was processed, and they are dropped unanswered. Returns once each peer has read it.
+     */
+    public void goAwayDroppingOpenStreams() {
+        http2.goAway(true, Duration.ofSeconds(10));
     }
 
     /** How many requests this server has answered (over any protocol) since it was built. */
@@ -56,6 +136,6 @@ public final class HttpEchoServer extends SampleServer {
     @Override
     ChannelHandler childHandler() {
         EchoResponses responses = new EchoResponses(name());
-        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served));
+        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served), http2);
     }
 }

@@ -11,6 +11,8 @@ import dev.trellis.proxy.tcp.RelayHandler;
 import dev.trellis.proxy.telemetry.RequestStats;
 import dev.trellis.proxy.upstream.Lease;
 import dev.trellis.proxy.upstream.ResponseSink;
+import dev.trellis.proxy.upstream.UnprocessedRequestException;
+import dev.trellis.proxy.upstream.UpstreamOverflowException;
 import dev.trellis.proxy.upstream.UpstreamPools;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -47,14 +49,26 @@ import io.netty.util.concurrent.Future;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 
 /**
  * One request and its response, from the downstream client through one upstream endpoint:
  * route, pick a destination and an endpoint, lease a connection, stream the request body up and
  * the response down with backpressure both ways, then record the outcome. Runs on the event loop
  * of the downstream channel, which is also the loop of its upstream connection.
+ *
+ * <p>A request an HTTP/2 upstream did not process (it refused the stream, or the stream was above
+ * the last stream id of its GOAWAY) is sent again, to an endpoint picked anew, up to
+ * {@link #MAX_UNPROCESSED_RETRIES} times, as long as nothing of a response reached the client and
+ * the request can be written again whole: a request without a body always can; one with a body
+ * only while every piece of it sent so far is held, which this exchange does for HTTP/2 upstreams
+ * up to {@link #REPLAY_LIMIT} bytes, until the response begins.
  */
 final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
+    /** Request body bytes held to be sent again to an HTTP/2 upstream that did not process the request. */
+    static final int REPLAY_LIMIT = 64 * 1024;
+    /** Times a request an upstream did not process is sent again. */
+    static final int MAX_UNPROCESSED_RETRIES = 3;
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
@@ -73,11 +87,21 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private WeightedCluster destination;
     private Endpoint endpoint;
     private Lease upstream;
+    /** The lease asked for and not yet had: cancelled if the exchange ends first. */
+    private Future<Lease> opening;
     private ArrayDeque<HttpContent> waiting;
+    /** Body pieces already sent to an HTTP/2 upstream, held to be sent again; see {@link #REPLAY_LIMIT}. */
+    private ArrayList<HttpContent> replay;
+    private int replayBytes;
+    /** Every body piece sent so far is held in {@link #replay}. */
+    private boolean replayable = true;
+    private int unprocessedRetries;
     private String responseCookie;
     private int status;
     private boolean requestComplete;
     private boolean responseStarted;
+    /** Something of the response, a 1xx included, was written to the client: no retry now. */
+    private boolean responseWritten;
     private boolean responseComplete;
     private boolean interim;
     private boolean discardBody;
@@ -114,6 +138,8 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
                 full.release();
                 request = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
                 bodyless = true;
+            } else {
+                replayable = false; // its body goes with its head, and is sent once
             }
         } else {
             bodyless = !http2 && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
@@ -185,24 +211,42 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         if (opened.isDone()) {
             onOpened(opened);
         } else {
+            opening = opened;
             downstream.pause(HttpProxyHandler.WAIT_UPSTREAM);
             opened.addListener(f -> onOpened(opened));
         }
     }
 
     private void onOpened(Future<Lease> opened) {
+        if (opening == opened) {
+            opening = null;
+        }
+        if (opened.isCancelled()) {
+            return; // by this exchange, which ended meanwhile
+        }
         if (done) {
             if (opened.isSuccess()) {
-                opened.getNow().channel().close();
+                // Late: a stream is closed (nothing was sent on it), a new connection kept for the next.
+                downstream.listener().pools().release(opened.getNow());
             }
             return;
         }
         if (!opened.isSuccess()) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(opened.cause())
-                    + " (endpoint " + endpoint + ", cluster " + destination.cluster().name() + ")");
+            Throwable cause = opened.cause();
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    (cause instanceof UpstreamOverflowException ? "upstream overflow: " : "upstream connect error: ")
+                            + describe(cause) + " (endpoint " + endpoint + ", cluster " + destination.cluster().name() + ")");
             return;
         }
         send(opened.getNow());
+    }
+
+    private void cancelOpening() {
+        Future<Lease> o = opening;
+        if (o != null) {
+            opening = null;
+            o.cancel(false); // leaves the pool's queue; a connection made for it is kept for the next
+        }
     }
 
     /** Sends the request, and what was read of its body so far, on a leased connection or stream. */
@@ -214,15 +258,51 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         if (bodyless && requestComplete) {
             up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
         }
+        if (replay != null) {
+            for (HttpContent piece : replay) {
+                up.write(piece.retainedDuplicate(), up.voidPromise()); // sent again: the upstream did not process it
+            }
+        }
         if (waiting != null) {
             HttpContent content;
             while ((content = waiting.poll()) != null) {
-                up.write(content, up.voidPromise());
+                sendBody(up, content);
             }
         }
         up.flush();
         if (up.isWritable()) {
             downstream.resume(HttpProxyHandler.WAIT_UPSTREAM);
+        }
+    }
+
+    /**
+     * Writes a piece of the request body upstream; to an HTTP/2 upstream, keeps it to be sent again
+     * while the pieces sent so far fit in {@link #REPLAY_LIMIT} and the response has not begun.
+     */
+    private void sendBody(Channel up, HttpContent content) {
+        if (replayable && !bodyless && upstream.multiplexed()) {
+            int size = content.content().readableBytes();
+            if (replayBytes + size <= REPLAY_LIMIT) {
+                if (replay == null) {
+                    replay = new ArrayList<>(4);
+                }
+                replay.add(content);
+                replayBytes += size;
+                up.write(content.retainedDuplicate(), up.voidPromise());
+                return;
+            }
+            dropReplay();
+        }
+        up.write(content, up.voidPromise());
+    }
+
+    /** No more retries for this request: let go of the body pieces held for one. */
+    private void dropReplay() {
+        replayable = false;
+        if (replay != null) {
+            replay.forEach(ReferenceCountUtil::release);
+            replay = null;
+            replayBytes = 0;
         }
     }
 
@@ -251,7 +331,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             }
         } else {
             Channel up = upstream.channel();
-            up.write(content, up.voidPromise());
+            sendBody(up, content);
             if (!up.isWritable()) {
                 downstream.pause(HttpProxyHandler.WAIT_UPSTREAM);
             }
@@ -310,6 +390,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             abort();
             return;
         }
+        responseWritten = true;
         ctx.write(msg, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
             upstream.channel().config().setAutoRead(false);
@@ -339,6 +420,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         }
         status = code;
         responseStarted = true;
+        dropReplay();
         route.responseHeaders().apply(headers);
         destination.responseHeaders().apply(headers);
         if (responseCookie != null) {
@@ -371,6 +453,8 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         upstreamReusable = false;
         if (responseStarted) {
             abort(); // the client cannot get a complete response now
+        } else if (cause instanceof UnprocessedRequestException && !responseWritten) {
+            retryUnprocessed(cause);
         } else if (closed != null && closed.reused() && bodyless && requestComplete && !retried) {
             // A pooled connection the server had already closed: nothing was processed, try anew.
             retried = true;
@@ -379,6 +463,27 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connection closed before the response"
                     + (cause != null ? ": " + describe(cause) : "") + " (endpoint " + endpoint + ")");
         }
+    }
+
+    /** The upstream did not process the request: send it again, to an endpoint picked anew, if it can be. */
+    private void retryUnprocessed(Throwable cause) {
+        String notAgain = unprocessedRetries >= MAX_UNPROCESSED_RETRIES
+                ? "sent " + (unprocessedRetries + 1) + " times"
+                : !bodyless && !replayable ? "its body is no longer held (over " + REPLAY_LIMIT + " bytes)" : null;
+        Endpoint next = notAgain == null ? destination.cluster().balancer().pick(this) : null;
+        if (next == null) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream did not process the request: " + describe(cause)
+                    + " (endpoint " + endpoint + "); not sent again: "
+                    + (notAgain != null ? notAgain : "no healthy upstream for " + destination.cluster().name()));
+            return;
+        }
+        unprocessedRetries++;
+        if (next != endpoint) {
+            endpoint.requestEnded();
+            endpoint = next;
+            next.requestStarted();
+        }
+        lease(true);
     }
 
     void onDownstreamClosed() {
@@ -397,7 +502,9 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         responseStarted = true;
         responseComplete = true;
         discardBody = true;
+        cancelOpening();
         releaseWaiting();
+        dropReplay();
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
         DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, code, body);
         response.headers()
@@ -440,6 +547,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             return;
         }
         done = true;
+        dropReplay();
         record();
         ctx.flush(); // the upstream is released below, and with it the flush at its read's end
         if (upstream != null) {
@@ -456,7 +564,9 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     /** Ends the exchange at once, closing both sides (an HTTP/2 stream is reset). */
     private void abort() {
         done = true;
+        cancelOpening();
         releaseWaiting();
+        dropReplay();
         record();
         closeUpstream();
         ctx.close();

@@ -4,23 +4,13 @@ import dev.trellis.proxy.balance.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AttributeKey;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -31,14 +21,40 @@ import java.util.Map;
 
 /**
  * Upstream connections, kept per event loop so a request and its upstream connection share one
- * thread and no lock: idle HTTP/1.1 connections by endpoint address, and one shared HTTP/2
- * connection per endpoint address.
+ * thread and no lock: idle HTTP/1.1 connections by endpoint address, and for HTTP/2 an
+ * {@link Http2Pool} per endpoint address (connections, their stream slots, and the requests
+ * waiting for one).
  */
 public final class UpstreamPools {
     /** Idle HTTP/1.1 connections kept per endpoint and event loop; more are closed. */
     static final int MAX_IDLE_PER_ENDPOINT = 128;
-    /** Time allowed to establish a TCP connection, in milliseconds. */
+    /** Time allowed to establish a TCP connection, and for HTTP/2 then the peer's first SETTINGS, in milliseconds. */
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+
+    /**
+     * Bounds of the HTTP/2 pools. Each applies per event loop and endpoint: a proxy with T event
+     * loops may hold T times as much toward one endpoint. The circuit breakers to come
+     * ({@code Cluster.circuit_breakers}) will bound a whole cluster on top of these.
+     *
+     * @param http2ConnectionsPerEndpoint connections being made or taking streams (not those
+     *     draining after a GOAWAY) at once
+     * @param pendingPerEndpoint requests waiting for a stream, when every connection is at the
+     *     peer's SETTINGS_MAX_CONCURRENT_STREAMS and no more may be made; past it a request is
+     *     answered 503 at once
+     */
+    public record Limits(int http2ConnectionsPerEndpoint, int pendingPerEndpoint) {
+        public static final Limits DEFAULT = new Limits(64, 1024);
+
+        public Limits {
+            if (http2ConnectionsPerEndpoint < 1) {
+                throw new IllegalArgumentException(
+                        "http2ConnectionsPerEndpoint: " + http2ConnectionsPerEndpoint + " (expected: 1 or more)");
+            }
+            if (pendingPerEndpoint < 0) {
+                throw new IllegalArgumentException("pendingPerEndpoint: " + pendingPerEndpoint + " (expected: 0 or more)");
+            }
+        }
+    }
 
     /** Response heads up to 64 KiB; bodies are handed on in pieces of at most 64 KiB. */
     private static final HttpDecoderConfig RESPONSE_DECODING =
@@ -48,6 +64,7 @@ public final class UpstreamPools {
     private static final AttributeKey<InetSocketAddress> ENDPOINT = AttributeKey.valueOf("trellis.endpoint");
 
     private final Class<? extends SocketChannel> channelClass;
+    private final Limits limits;
     private final FastThreadLocal<LoopPools> pools = new FastThreadLocal<>() {
         @Override
         protected LoopPools initialValue() {
@@ -57,11 +74,16 @@ public final class UpstreamPools {
 
     private static final class LoopPools {
         final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
-        final Map<InetSocketAddress, ChannelFuture> http2 = new HashMap<>();
+        final Map<InetSocketAddress, Http2Pool> http2 = new HashMap<>();
     }
 
     public UpstreamPools(Class<? extends SocketChannel> channelClass) {
+        this(channelClass, Limits.DEFAULT);
+    }
+
+    public UpstreamPools(Class<? extends SocketChannel> channelClass, Limits limits) {
         this.channelClass = channelClass;
+        this.limits = limits;
     }
 
     /**
@@ -80,13 +102,16 @@ public final class UpstreamPools {
     }
 
     /**
-     * A new HTTP/1.1 connection to {@code endpoint}, or a new stream of the shared HTTP/2
-     * connection to it, made on {@code loop} (the caller's).
+     * A new HTTP/1.1 connection to {@code endpoint}, or a stream of an HTTP/2 connection to it, made
+     * on {@code loop} (the caller's). For HTTP/2 the future may complete at once (a connection had a
+     * free stream), later (a new connection, or a stream freed up), or fail with an
+     * {@link UpstreamOverflowException}. A caller that no longer wants it cancels the future: it
+     * then leaves the queue, and a connection made for it goes to the idle pool.
      */
     public Future<Lease> open(EventLoop loop, Endpoint endpoint, boolean http2) {
         Promise<Lease> promise = loop.newPromise();
         if (http2) {
-            acquireStream(loop, pools.get(), endpoint.address(), promise);
+            http2Pool(loop, endpoint.address()).acquire(promise);
             return promise;
         }
         connect(loop, endpoint.address(), new ChannelInitializer<>() {
@@ -96,16 +121,32 @@ public final class UpstreamPools {
                     }
                 })
                 .addListener((ChannelFuture f) -> {
-                    if (f.isSuccess()) {
-                        promise.setSuccess(new Lease(f.channel(), f.channel().pipeline().get(UpstreamHandler.class), false, false));
-                    } else {
-                        promise.setFailure(f.cause());
+                    if (!f.isSuccess()) {
+                        promise.tryFailure(f.cause());
+                        return;
+                    }
+                    Lease lease = new Lease(f.channel(), f.channel().pipeline().get(UpstreamHandler.class), false, false);
+                    if (!promise.trySuccess(lease)) {
+                        release(lease); // its request went away while it connected: keep it for the next
                     }
                 });
         return promise;
     }
 
-    /** Returns an HTTP/1.1 connection that finished a request cleanly, to serve the next one. */
+    private Http2Pool http2Pool(EventLoop loop, InetSocketAddress address) {
+        Map<InetSocketAddress, Http2Pool> http2 = pools.get().http2;
+        Http2Pool pool = http2.get(address);
+        if (pool == null) {
+            pool = new Http2Pool(this, loop, address, limits, http2);
+            http2.put(address, pool);
+        }
+        return pool;
+    }
+
+    /**
+     * Returns an HTTP/1.1 connection that finished a request cleanly, to serve the next one. An
+     * HTTP/2 stream is closed instead; its slot on the connection frees when it is.
+     */
     public void release(Lease lease) {
         Channel channel = lease.channel();
         lease.handler().unbind();
@@ -126,71 +167,7 @@ public final class UpstreamPools {
         }
     }
 
-    private void acquireStream(EventLoop loop, LoopPools local, InetSocketAddress address, Promise<Lease> promise) {
-        ChannelFuture connection = local.http2.get(address);
-        if (connection == null || (connection.isDone() && !connection.channel().isActive())) {
-            connection = connect(loop, address, new ChannelInitializer<>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(
-                            Http2FrameCodecBuilder.forClient()
-                                    .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
-                                    .build(),
-                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
-                            new GoAwayHandler(local.http2, address));
-                }
-            });
-            ChannelFuture made = connection;
-            local.http2.put(address, made);
-            made.channel().closeFuture().addListener(f -> local.http2.remove(address, made));
-        }
-        connection.addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            UpstreamHandler handler = new UpstreamHandler();
-            new Http2StreamChannelBootstrap(f.channel())
-                    .handler(new ChannelInitializer<Http2StreamChannel>() {
-                        @Override
-                        protected void initChannel(Http2StreamChannel ch) {
-                            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), handler);
-                        }
-                    })
-                    .open()
-                    .addListener((Future<Http2StreamChannel> s) -> {
-                        if (s.isSuccess()) {
-                            promise.trySuccess(new Lease(s.getNow(), handler, false, true));
-                        } else {
-                            promise.tryFailure(s.cause());
-                        }
-                    });
-        });
-    }
-
-    /**
-     * Takes a connection whose server sent GOAWAY out of the pool: it finishes its open streams,
-     * and new requests get a new connection.
-     */
-    private static final class GoAwayHandler extends ChannelInboundHandlerAdapter {
-        private final Map<InetSocketAddress, ChannelFuture> pool;
-        private final InetSocketAddress address;
-
-        GoAwayHandler(Map<InetSocketAddress, ChannelFuture> pool, InetSocketAddress address) {
-            this.pool = pool;
-            this.address = address;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2GoAwayFrame) {
-                pool.computeIfPresent(address, (k, connection) -> connection.channel() == ctx.channel() ? null : connection);
-            }
-            ReferenceCountUtil.release(msg); // connection-level frames end here
-        }
-    }
-
-    private ChannelFuture connect(EventLoop loop, InetSocketAddress address, ChannelInitializer<Channel> init) {
+    ChannelFuture connect(EventLoop loop, InetSocketAddress address, ChannelInitializer<Channel> init) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
