@@ -2,21 +2,29 @@ package dev.trellis.proxy.balance;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One upstream instance as the data plane sees it: where to connect and how busy it is. Endpoint
- * objects outlive config reloads when their cluster does not change, so their load counters stay
- * true across reloads.
+ * One upstream instance as the data plane sees it: where to connect, where it runs and how busy it
+ * is. Endpoint objects outlive config reloads when their cluster does not change, so their load
+ * counters, warm-up start and latency estimate stay true across reloads.
  */
 public final class Endpoint {
     private final String host;
     private final int port;
     private final InetSocketAddress address;
     private final Map<String, String> labels;
+    private final Locality locality;
     private final AtomicInteger activeRequests = new AtomicInteger();
+    private final EndpointStats stats = new EndpointStats();
 
+    /** An endpoint with no declared locality. */
     public Endpoint(String host, int port, Map<String, String> labels) {
+        this(host, port, labels, Locality.NONE);
+    }
+
+    public Endpoint(String host, int port, Map<String, String> labels, Locality locality) {
         this.host = host;
         this.port = port;
         // IP literals are resolved now (no lookup happens); DNS names at each connect, so a
@@ -25,6 +33,7 @@ public final class Endpoint {
                 ? new InetSocketAddress(host, port)
                 : InetSocketAddress.createUnresolved(host, port);
         this.labels = Map.copyOf(labels);
+        this.locality = Objects.requireNonNull(locality, "locality");
     }
 
     public InetSocketAddress address() {
@@ -43,6 +52,11 @@ public final class Endpoint {
         return labels;
     }
 
+    /** Where the endpoint runs; {@link Locality#NONE} when not declared. */
+    public Locality locality() {
+        return locality;
+    }
+
     /** Requests sent to this endpoint and not yet answered. */
     public int activeRequests() {
         return activeRequests.get();
@@ -54,6 +68,10 @@ public final class Endpoint {
 
     public void requestEnded() {
         activeRequests.decrementAndGet();
+    }
+
+    EndpointStats stats() {
+        return stats;
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.trellis.proxy.balance;
 
 import java.util.Arrays;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Consistent hashing on a ring: each endpoint owns many points of a 64-bit ring and a request
@@ -19,9 +20,15 @@ final class RingHashBalancer implements Balancer {
     private final Endpoint[] endpoints;
     private final long[] points;
     private final Endpoint[] owners;
+    private final Supplier<RandomGenerator> random;
 
     RingHashBalancer(Endpoint[] endpoints) {
+        this(endpoints, LbEnv.SYSTEM.random());
+    }
+
+    RingHashBalancer(Endpoint[] endpoints, Supplier<RandomGenerator> random) {
         this.endpoints = endpoints;
+        this.random = random;
         int perEndpoint = POINTS_PER_ENDPOINT;
         long[] hashes = new long[endpoints.length * perEndpoint];
         Endpoint[] byHash = new Endpoint[hashes.length];
@@ -53,7 +60,7 @@ final class RingHashBalancer implements Balancer {
         }
         String value = request.hashKey();
         if (value == null) {
-            return endpoints[ThreadLocalRandom.current().nextInt(endpoints.length)];
+            return endpoints[random.get().nextInt(endpoints.length)];
         }
         long h = hash(value);
         int lo = 0;
