@@ -4,7 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
@@ -15,16 +18,29 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Writes {@link HttpEchoServer}'s answer to one request, as its route asks. */
 final class EchoResponses {
 
     static final String SERVED_BY = "x-served-by";
+    /** Request header choosing how a {@code /reset-...} response frames its body over HTTP/1. */
+    static final String FRAMING = "x-echo-framing";
+    /** Body bytes a {@code length}-framed reset response promises beyond those it sends. */
+    static final int UNSENT_BYTES = 1024;
 
     private final String serverName;
+    private final AtomicLong bodyBytesSent;
 
     EchoResponses(String serverName) {
+        this(serverName, new AtomicLong());
+    }
+
+    /** @param bodyBytesSent counts the bytes of {@code /bytes/N} bodies as they are produced */
+    EchoResponses(String serverName, AtomicLong bodyBytesSent) {
         this.serverName = serverName;
+        this.bodyBytesSent = bodyBytesSent;
     }
 
     /** Writes and flushes the whole answer; the future completes when its last byte is written. */
@@ -36,6 +52,8 @@ final class EchoResponses {
                     writeJson(ctx, request, HttpResponseStatus.valueOf(status.code()), request.toJson(serverName));
             case EchoRoute.Echo echo -> writeJson(ctx, request, HttpResponseStatus.OK, request.toJson(serverName));
             case EchoRoute.Delay delay -> writeJson(ctx, request, HttpResponseStatus.OK, request.toJson(serverName));
+            case EchoRoute.Hold hold -> writeJson(ctx, request, HttpResponseStatus.OK, request.toJson(serverName));
+            case EchoRoute.Reset reset -> writeThenReset(ctx, request, reset.bodyBytes());
         };
     }
 
@@ -63,7 +81,40 @@ final class EchoResponses {
         }
         ctx.write(response);
         // Needs a ChunkedWriteHandler closer to the socket: it pulls chunks as the peer drains them.
-        return ctx.writeAndFlush(new HttpChunkedInput(new PatternBytes(count)));
+        return ctx.writeAndFlush(new HttpChunkedInput(new PatternBytes(count, bodyBytesSent)));
+    }
+
+    /**
+     * The head of a 200 response and {@code count} pattern bytes of its body, then a reset, as an
+     * app that crashes mid-response. Over HTTP/1 the body is framed as the request's
+     * {@code x-echo-framing} asks: {@code length} (the default: a {@code Content-Length} of
+     * {@code count} + 1024), {@code chunked}, or {@code close} (no length: the body would end when
+     * the connection does); the connection is then closed with an RST (SO_LINGER 0). Over HTTP/2
+     * the stream is reset (RST_STREAM) and the connection carries on.
+     */
+    private ChannelFuture writeThenReset(ChannelHandlerContext ctx, EchoRequest request, long count) {
+        HttpResponse response = new DefaultHttpResponse(request.version(), HttpResponseStatus.OK);
+        head(response, request, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+        String framing = request.headers().getOrDefault(FRAMING, "length").toLowerCase(Locale.ROOT);
+        switch (framing) {
+            case "chunked" -> HttpUtil.setTransferEncodingChunked(response, true);
+            case "close" -> response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            default -> HttpUtil.setContentLength(response, count + UNSENT_BYTES);
+        }
+        ChannelFuture written;
+        if (count > 0) {
+            ctx.write(response);
+            written = ctx.writeAndFlush(new DefaultHttpContent(PatternBytes.first(ctx.alloc(), (int) count)));
+        } else {
+            written = ctx.writeAndFlush(response);
+        }
+        written.addListener(f -> {
+            if (ctx.channel() instanceof SocketChannel) {
+                ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0); // close with an RST, not a FIN
+            }
+            ctx.channel().close();
+        });
+        return written;
     }
 
     private void head(HttpResponse response, EchoRequest request, CharSequence contentType) {
