@@ -98,8 +98,8 @@ class ListenerAddressTest {
 
     @Test
     void aListenerRenamedOnTheSameAddressTakesOverTheSocketAndItsConnections() throws Exception {
-        int port = TestMesh.freePort();
-        run(httpListener("db", port, "ra"));
+        run(httpListener("db", 0, "ra"));
+        int port = server.port("db"); // bound on port 0; the change then names the port it got
         try (KeepAliveClient open = new KeepAliveClient("127.0.0.1", port, Duration.ofSeconds(10))) {
             assertThat(open.get("/").header("x-served-by")).isEqualTo("a");
 
@@ -114,8 +114,10 @@ class ListenerAddressTest {
 
     @Test
     void aListenerThatKeepsItsNameButMovesIsBoundAgainWhereItWasAskedToBe() throws Exception {
-        int before = TestMesh.freePort();
-        run(httpListener("out", before, "ra"));
+        run(httpListener("out", 0, "ra"));
+        int before = server.port("out");
+        server.apply(config(httpListener("out", before, "ra")));
+        assertThat(server.port("out")).as("configured on the port it got, it keeps its socket").isEqualTo(before);
         assertThat(servedBy(before)).isEqualTo("a");
 
         server.apply(config(httpListener("out", 0, "ra")));
@@ -128,9 +130,12 @@ class ListenerAddressTest {
 
     @Test
     void twoListenersThatSwapAddressesSwapSockets() throws Exception {
-        int first = TestMesh.freePort();
-        int second = TestMesh.freePort();
-        run(httpListener("one", first, "ra"), httpListener("two", second, "rb"));
+        run(httpListener("one", 0, "ra"), httpListener("two", 0, "rb"));
+        int first = server.port("one");
+        int second = server.port("two");
+        server.apply(config(httpListener("one", first, "ra"), httpListener("two", second, "rb")));
+        assertThat(server.ports()).as("configured on the ports they got, they keep their sockets")
+                .isEqualTo(Map.of("one", first, "two", second));
         assertThat(servedBy(first)).isEqualTo("a");
 
         server.apply(config(httpListener("one", second, "ra"), httpListener("two", first, "rb")));
@@ -142,8 +147,8 @@ class ListenerAddressTest {
 
     @Test
     void aChangeWhereABindFailsHandsNothingOver() throws Exception {
-        int port = TestMesh.freePort();
-        run(httpListener("db", port, "ra"));
+        run(httpListener("db", 0, "ra"));
+        int port = server.port("db"); // bound on port 0; the change then names the port it got
         try (KeepAliveClient open = new KeepAliveClient("127.0.0.1", port, Duration.ofSeconds(10));
                 ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertThat(open.get("/").header("x-served-by")).isEqualTo("a");

@@ -3,6 +3,7 @@ package dev.trellis.testing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
@@ -71,17 +72,38 @@ final class EchoResponses {
         return ctx.writeAndFlush(response);
     }
 
+    /**
+     * {@code count} pattern bytes, framed over HTTP/1 as the request's {@code x-echo-framing} asks:
+     * {@code length} (the default), {@code chunked}, or {@code close} (no length; the connection
+     * closes, cleanly, after the last byte).
+     */
     private ChannelFuture writeBytes(ChannelHandlerContext ctx, EchoRequest request, long count) {
         HttpResponse response = new DefaultHttpResponse(request.version(), HttpResponseStatus.OK);
         head(response, request, HttpHeaderValues.APPLICATION_OCTET_STREAM);
-        HttpUtil.setContentLength(response, count);
+        String framing = framing(request);
+        boolean closeDelimited = framing.equals("close") && !request.protocol().equals("HTTP/2");
+        switch (framing) {
+            case "chunked" -> HttpUtil.setTransferEncodingChunked(response, true);
+            case "close" -> response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            default -> HttpUtil.setContentLength(response, count);
+        }
+        ChannelFuture written;
         if (request.isHead()) {
             ctx.write(response);
-            return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            ctx.write(response);
+            // Needs a ChunkedWriteHandler closer to the socket: it pulls chunks as the peer drains them.
+            written = ctx.writeAndFlush(new HttpChunkedInput(new PatternBytes(count, bodyBytesSent)));
         }
-        ctx.write(response);
-        // Needs a ChunkedWriteHandler closer to the socket: it pulls chunks as the peer drains them.
-        return ctx.writeAndFlush(new HttpChunkedInput(new PatternBytes(count, bodyBytesSent)));
+        if (closeDelimited) {
+            written.addListener(ChannelFutureListener.CLOSE); // the end of the body
+        }
+        return written;
+    }
+
+    private static String framing(EchoRequest request) {
+        return request.headers().getOrDefault(FRAMING, "length").toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -95,8 +117,7 @@ final class EchoResponses {
     private ChannelFuture writeThenReset(ChannelHandlerContext ctx, EchoRequest request, long count) {
         HttpResponse response = new DefaultHttpResponse(request.version(), HttpResponseStatus.OK);
         head(response, request, HttpHeaderValues.APPLICATION_OCTET_STREAM);
-        String framing = request.headers().getOrDefault(FRAMING, "length").toLowerCase(Locale.ROOT);
-        switch (framing) {
+        switch (framing(request)) {
             case "chunked" -> HttpUtil.setTransferEncodingChunked(response, true);
             case "close" -> response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             default -> HttpUtil.setContentLength(response, count + UNSENT_BYTES);

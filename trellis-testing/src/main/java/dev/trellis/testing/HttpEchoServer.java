@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /delay/MS} (0..3600000): the same, {@code MS} milliseconds after the request ends;</li>
  *   <li>{@code /bytes/N}: {@code N} bytes of {@code application/octet-stream}, streamed as the
  *       client reads them; byte {@code i} is {@code 'a' + i % 26} ({@link #bodyBytesSent()} counts
- *       them as they go out);</li>
+ *       them as they go out). Over HTTP/1 the request header {@code x-echo-framing} picks how the
+ *       body is framed: {@code length} (default), {@code chunked}, or {@code close} (no length,
+ *       {@code Connection: close}, and the connection closes cleanly after the last byte);</li>
  *   <li>{@code /hold}: the echo, once the test calls {@link #releaseHeld()}; until then the request
  *       is in flight here ({@link #heldCount()});</li>
  *   <li>{@code /reset-after-headers} and {@code /reset-mid-body/N} (1..16 MiB): the head of a 200

@@ -302,6 +302,23 @@ class HttpEchoServerHttp1Test {
     }
 
     @Test
+    void bytesPathFramesItsBodyAsAsked() throws Exception {
+        try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
+            client.write("GET /bytes/70000 HTTP/1.1\r\nHost: x\r\nx-echo-framing: chunked\r\n\r\n");
+            HttpWire.Response chunked = client.read();
+            assertThat(chunked.framing()).isEqualTo("chunked");
+            assertThat(chunked.body()).hasSize(70_000);
+            assertThat(chunked.body()[69_999]).isEqualTo((byte) ('a' + 69_999 % 26));
+
+            client.write("GET /bytes/70000 HTTP/1.1\r\nHost: x\r\nx-echo-framing: close\r\n\r\n");
+            HttpWire.Response closeDelimited = client.read();
+            assertThat(closeDelimited.framing()).isEqualTo("close");
+            assertThat(closeDelimited.header("connection")).isEqualTo("close");
+            assertThat(closeDelimited.body()).hasSize(70_000);
+        }
+    }
+
+    @Test
     void status304HasNoBodyAndTheConnectionCarriesOn() throws Exception {
         try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
             client.write("GET /status/304 HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -65,6 +65,8 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private final boolean http2;
     private final long startNanos = System.nanoTime();
     private HttpRequest request;
+    /** The client's HTTP version; the request goes upstream as HTTP/1.1 whatever it was. */
+    private HttpVersion clientVersion;
     private boolean keepAlive;
     private boolean bodyless;
     private boolean headRequest;
@@ -82,6 +84,10 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private boolean interim;
     private boolean discardBody;
     private boolean upstreamReusable = true;
+    /** The response's body ends when the upstream closes: it has neither a length nor chunks. */
+    private boolean closeDelimited;
+    /** The end of a close-delimited body, held until the close is known to be clean, not a reset. */
+    private LastHttpContent closeDelimitedEnd;
     private boolean retried;
     private boolean done;
 
@@ -103,6 +109,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             rejectMalformed(decoded.cause());
             return;
         }
+        clientVersion = request.protocolVersion();
         keepAlive = http2 || HttpUtil.isKeepAlive(request);
         headRequest = HttpMethod.HEAD.equals(request.method());
         ListenerConfig config = downstream.listener().config();
@@ -309,6 +316,11 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             content.release(); // the upstream broke its body's framing: the client must not take it as whole
             abort();
             return;
+        } else if (msg instanceof LastHttpContent last && closeDelimited && !interim) {
+            // The decoder ends a close-delimited body at any close, a reset too: whether the body
+            // is whole is known only once the upstream says how it closed (onUpstreamClosed, next).
+            closeDelimitedEnd = last;
+            return;
         }
         ctx.write(msg, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
@@ -327,10 +339,9 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
 
     private void prepareResponse(HttpResponse response, int code) {
         HttpHeaders headers = response.headers();
-        if (!upstream.multiplexed()
-                && (!HttpUtil.isKeepAlive(response)
-                        || (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !HttpUtil.isTransferEncodingChunked(response)
-                                && !headRequest && code != 204 && code != 304 && !interim))) {
+        closeDelimited = !upstream.multiplexed() && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)
+                && !HttpUtil.isTransferEncodingChunked(response) && !headRequest && code != 204 && code != 304 && !interim;
+        if (!upstream.multiplexed() && (!HttpUtil.isKeepAlive(response) || closeDelimited)) {
             upstreamReusable = false; // the server closes, or delimits the body by closing
         }
         HopByHop.strip(headers, false, upstream.multiplexed());
@@ -346,7 +357,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         }
         if (!http2) {
             boolean bodylessResponse = headRequest || code == 204 || code == 304;
-            if (request.protocolVersion() == HttpVersion.HTTP_1_0 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (clientVersion == HttpVersion.HTTP_1_0 && !bodylessResponse && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 HttpUtil.setTransferEncodingChunked(response, false); // HTTP/1.0 has no chunks: close instead
                 keepAlive = false;
             } else {
@@ -355,7 +366,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             if (!keepAlive || downstream.closing()) {
                 keepAlive = false;
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
+            } else if (clientVersion == HttpVersion.HTTP_1_0) {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
         }
@@ -369,6 +380,19 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         Lease closed = upstream;
         upstream = null;
         upstreamReusable = false;
+        if (closeDelimitedEnd != null) {
+            LastHttpContent last = closeDelimitedEnd;
+            closeDelimitedEnd = null;
+            if (cause == null) {
+                ctx.write(last, ctx.voidPromise()); // a clean close: the end of the body
+                responseComplete = true;
+                maybeEnd();
+            } else {
+                last.release();
+                abort(); // a reset, which cut the body short
+            }
+            return;
+        }
         if (responseStarted) {
             abort(); // the client cannot get a complete response now
         } else if (closed != null && closed.reused() && bodyless && requestComplete && !retried) {
@@ -430,11 +454,14 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         }
         if (!requestComplete) {
             if (!discardBody) {
-                // The server answered before the body was sent: read the rest and drop it.
+                // The server answered before the body was sent: read the rest and drop it. The
+                // response is whole: flush it now, as the upstream read that would have is gone
+                // (a gRPC server may end a call whose client still streams, which waits for it).
                 discardBody = true;
                 upstreamReusable = false;
                 releaseWaiting();
                 closeUpstream();
+                ctx.flush();
                 downstream.resume(HttpProxyHandler.WAIT_UPSTREAM);
             }
             return;
@@ -457,6 +484,10 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private void abort() {
         done = true;
         releaseWaiting();
+        if (closeDelimitedEnd != null) {
+            closeDelimitedEnd.release();
+            closeDelimitedEnd = null;
+        }
         record();
         closeUpstream();
         ctx.close();
