@@ -25,7 +25,10 @@ public final class LeakGate {
     /** Flags for a JVM a test starts: paranoid leak detection, with leaks kept and reported at exit. */
     public static final List<String> JVM_FLAGS = List.of(
             "-Dio.netty.leakDetection.level=paranoid",
-            "-Dio.netty.customResourceLeakDetector=" + RecordingLeakDetector.class.getName());
+            "-Dio.netty.customResourceLeakDetector=" + RecordingLeakDetector.class.getName(),
+            // The copy of Netty inside grpc-netty-shaded reads its own, relocated, properties.
+            "-Dio.grpc.netty.shaded.io.netty.leakDetection.level=paranoid",
+            "-Dio.grpc.netty.shaded.io.netty.customResourceLeakDetector=" + ShadedNettyLeakDetector.class.getName());
 
     /** A line Netty (or {@link RecordingLeakDetector} at exit) prints for a leak. */
     private static final Pattern LEAK_LINE = Pattern.compile("(?m)^.*LEAK:.*$");
@@ -49,6 +52,10 @@ public final class LeakGate {
             throw new AssertionError("Netty leak detection runs at " + ResourceLeakDetector.getLevel()
                     + " (expected: PARANOID; run the JVM with -Dio.netty.leakDetection.level=paranoid)");
         }
+        if (RecordingLeakDetector.shadedDetectors() > 0 && !ShadedNettyLeakDetector.paranoid()) {
+            throw new AssertionError("gRPC's Netty leak detection is not at PARANOID: run the JVM with "
+                    + "-Dio.grpc.netty.shaded.io.netty.leakDetection.level=paranoid");
+        }
     }
 
     /**
@@ -66,6 +73,9 @@ public final class LeakGate {
                 return;
             }
             touchBuffers();
+            if (RecordingLeakDetector.shadedDetectors() > 0) {
+                ShadedNettyLeakDetector.touchBuffers(); // only once gRPC's Netty is in use: it loads gRPC classes
+            }
         }
     }
 

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
     private static final Queue<String> LEAKS = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger DETECTORS = new AtomicInteger();
+    /** Kept here, not in {@link ShadedNettyLeakDetector}, so that reading it loads no gRPC class. */
+    private static final AtomicInteger SHADED_DETECTORS = new AtomicInteger();
 
     static {
         Thread hook = new Thread(RecordingLeakDetector::reportAtExit, "netty-leak-report-at-exit");
@@ -47,14 +49,27 @@ public class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
 
     @Override
     protected void reportTracedLeak(String resourceType, String records) {
-        LEAKS.add(resourceType + ".release() was not called before it was garbage-collected." + records);
+        record(resourceType + ".release() was not called before it was garbage-collected." + records);
         super.reportTracedLeak(resourceType, records);
     }
 
     @Override
     protected void reportUntracedLeak(String resourceType) {
-        LEAKS.add(resourceType + ".release() was not called before it was garbage-collected (no access records).");
+        record(resourceType + ".release() was not called before it was garbage-collected (no access records).");
         super.reportUntracedLeak(resourceType);
+    }
+
+    static void record(String leak) {
+        LEAKS.add(leak);
+    }
+
+    static void shadedDetectorMade() {
+        SHADED_DETECTORS.incrementAndGet();
+    }
+
+    /** How many detectors gRPC's copy of Netty made, from {@link ShadedNettyLeakDetector}: none until it is used. */
+    static int shadedDetectors() {
+        return SHADED_DETECTORS.get();
     }
 
     /** How many detectors Netty made from this class: none means the gate is not installed. */

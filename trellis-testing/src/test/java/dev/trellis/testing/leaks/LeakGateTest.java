@@ -55,6 +55,24 @@ class LeakGateTest {
     }
 
     @Test
+    void aBufferLeakedByGrpcsNettyIsCollectedToo() {
+        String mark = "leaked on purpose in gRPC's Netty " + UUID.randomUUID();
+        leakAShadedBuffer(mark);
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 50 && seen.stream().noneMatch(l -> l.contains(mark)); i++) {
+            seen.addAll(LeakGate.collect());
+        }
+        assertThat(seen).anySatisfy(leak -> assertThat(leak).startsWith("(gRPC's Netty) ").contains(mark));
+    }
+
+    private static void leakAShadedBuffer(String mark) {
+        io.grpc.netty.shaded.io.netty.buffer.ByteBuf leaked =
+                io.grpc.netty.shaded.io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(64);
+        leaked.touch(mark);
+        leaked.writeLong(42);
+    }
+
+    @Test
     void theExtensionFailsATestClassThatLeaks() {
         Events containers = EngineTestKit.engine("junit-jupiter")
                 .selectors(selectClass(LeakingTests.class))
