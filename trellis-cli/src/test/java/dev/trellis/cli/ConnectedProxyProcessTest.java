@@ -55,7 +55,7 @@ class ConnectedProxyProcessTest {
     Server controlPlane;
     final SimpleCache<String> cache = new SimpleCache<>(Node::getId);
     final Map<String, ProxyBootstrap> nodes = new ConcurrentHashMap<>();
-    final List<Process> proxies = new ArrayList<>();
+    final List<TrellisProcess> proxies = new ArrayList<>();
     MeshConfig mesh;
 
     @BeforeEach
@@ -101,24 +101,20 @@ class ConnectedProxyProcessTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (Process proxy : proxies) {
-            if (proxy.isAlive()) {
-                proxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            for (TrellisProcess proxy : proxies) {
+                proxy.close(); // fails on a leak it reported
             }
+        } finally {
+            controlPlane.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            app.close();
         }
-        controlPlane.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-        app.close();
     }
 
-    private Process startProxy(Path config, String name) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Dio.netty.leakDetection.level=paranoid",
-                "-Duser.home=" + dir.resolve("home"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "proxy",
+    private TrellisProcess startProxy(Path config, String name) throws Exception {
+        TrellisProcess proxy = TrellisProcess.start(dir.resolve(name + ".log"), dir.resolve("home"), "proxy",
                 "--control-plane", "127.0.0.1:" + controlPlane.getPort(), "--config", config.toString(),
-                "--data-dir", dir.resolve(name).toString(), "--threads", "1"));
-        Process proxy = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+                "--data-dir", dir.resolve(name).toString(), "--threads", "1");
         proxies.add(proxy);
         return proxy;
     }
@@ -166,8 +162,8 @@ class ConnectedProxyProcessTest {
                   resolution: STATIC
                   endpoints: [{address: 127.0.0.1}]
                 """);
-        Process first = startProxy(config, "first");
-        Process second = startProxy(config, "second");
+        TrellisProcess first = startProxy(config, "first");
+        TrellisProcess second = startProxy(config, "second");
         for (String name : List.of("first", "second")) {
             int admin = adminPort(name);
             int port = listenerPort(admin);
@@ -186,14 +182,12 @@ class ConnectedProxyProcessTest {
         assertThat(nodes.keySet()).as("one node per process, though both came from one file").hasSize(2)
                 .allMatch(id -> id.startsWith("client.default~"));
 
-        first.destroy(); // SIGTERM
-        assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(first.exitValue()).isZero();
-        assertThat(Files.readString(dir.resolve("first.log"))).contains("trellis proxy: stopped").doesNotContain("LEAK:");
-        assertThat(second.isAlive()).isTrue();
-        second.destroy();
-        assertThat(second.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(Files.readString(dir.resolve("second.log"))).doesNotContain("LEAK:");
+        first.signal("TERM");
+        assertThat(first.awaitExit(Duration.ofSeconds(20))).isZero();
+        assertThat(first.output()).contains("trellis proxy: stopped");
+        assertThat(second.process.isAlive()).isTrue();
+        second.signal("TERM");
+        assertThat(second.awaitExit(Duration.ofSeconds(20))).isZero(); // and stop() fails on a leak either reported
     }
 
     @Test
@@ -205,13 +199,10 @@ class ConnectedProxyProcessTest {
                 spec:
                   admin: {port: 0}
                 """);
-        Process bad = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "proxy",
-                "--control-plane", "cp-without-port", "--config", config.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(bad.getInputStream().readAllBytes());
-        assertThat(bad.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(bad.exitValue()).isEqualTo(2);
-        assertThat(output).contains("--control-plane: 'cp-without-port' (expected: HOST:PORT, e.g. 127.0.0.1:15010)");
+        TrellisProcess bad = TrellisProcess.start(dir.resolve("bad.log"), dir.resolve("home"), "proxy",
+                "--control-plane", "cp-without-port", "--config", config.toString());
+        proxies.add(bad);
+        assertThat(bad.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(bad.output()).contains("--control-plane: 'cp-without-port' (expected: HOST:PORT, e.g. 127.0.0.1:15010)");
     }
 }

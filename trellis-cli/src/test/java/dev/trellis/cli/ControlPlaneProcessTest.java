@@ -183,6 +183,11 @@ class ControlPlaneProcessTest {
         return seen;
     }
 
+    /**
+     * A port for a sidecar's inbound listener. A sidecar registers its app at the inbound port its
+     * Proxy document names, before it binds anything, so that port must be known beforehand and
+     * cannot be 0: the one place these tests probe for a free port.
+     */
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

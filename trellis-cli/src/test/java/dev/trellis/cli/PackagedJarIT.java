@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.trellis.testing.HttpEchoServer;
 import dev.trellis.testing.KeepAliveClient;
+import dev.trellis.testing.leaks.LeakGate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,17 +34,25 @@ class PackagedJarIT {
     final List<Process> processes = new ArrayList<>();
     final Map<String, Process> byName = new HashMap<>();
 
+    /** SIGTERM, so that each process reports what it leaked as it exits; then fails on any leak. */
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() throws InterruptedException, IOException {
         for (Process process : processes) {
-            process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+            process.destroy();
+            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+            }
+        }
+        for (String name : byName.keySet()) {
+            LeakGate.assertNoLeaks(name, Files.readString(dir.resolve(name + ".log")));
         }
     }
 
     private Process start(String name, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Duser.home=" + dir.resolve("home"),
-                "-jar", System.getProperty("trellis.jar")));
+                "--enable-native-access=ALL-UNNAMED", "-Duser.home=" + dir.resolve("home")));
+        command.addAll(LeakGate.JVM_FLAGS); // trellis-testing is in the jar's lib/, for the demo's sample apps
+        command.addAll(List.of("-jar", System.getProperty("trellis.jar")));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
         processes.add(process);

@@ -48,6 +48,12 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final UpstreamPools pools;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    /**
+     * The bound port of each listener, by name, as of the last change. Admin requests read it on
+     * an event loop, so it must never wait for the lock that {@link #apply} holds while it waits
+     * for the event loops to bind and close sockets.
+     */
+    private volatile Map<String, Integer> boundPorts = Map.of();
     private volatile ProxyConfig config;
     private volatile boolean draining;
     private BooleanSupplier configured;
@@ -170,6 +176,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         listeners.clear();
         listeners.putAll(switched);
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        listeners.forEach((name, listener) -> ports.put(name, listener.port()));
+        boundPorts = Collections.unmodifiableMap(ports);
         config = next;
         if (!bound.isEmpty() || !handedOver.isEmpty() || !retiring.isEmpty()) {
             log.info("listeners bound {}, handed over {}, retired {}", bound.keySet(),
@@ -227,20 +236,19 @@ public final class ProxyServer implements AutoCloseable {
         return configured.getAsBoolean();
     }
 
-    /** The port a listener is bound to, by listener name. */
-    public synchronized int port(String listenerName) {
-        Listener listener = listeners.get(listenerName);
-        if (listener == null) {
-            throw new IllegalArgumentException("no listener " + listenerName + " (have " + listeners.keySet() + ")");
+    /** The port a listener is bound to, by listener name. Never waits for a change in progress. */
+    public int port(String listenerName) {
+        Map<String, Integer> ports = boundPorts;
+        Integer port = ports.get(listenerName);
+        if (port == null) {
+            throw new IllegalArgumentException("no listener " + listenerName + " (have " + ports.keySet() + ")");
         }
-        return listener.port();
+        return port;
     }
 
-    /** Bound ports by listener name. */
-    public synchronized Map<String, Integer> ports() {
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        listeners.forEach((name, listener) -> ports.put(name, listener.port()));
-        return ports;
+    /** Bound ports by listener name, as of the last change; never waits for a change in progress. */
+    public Map<String, Integer> ports() {
+        return boundPorts;
     }
 
     public int adminPort() {

@@ -21,14 +21,13 @@ class AdminTest {
     static void start() throws Exception {
         mesh = new TestMesh();
         app = mesh.closeLater(new HttpEchoServer("app").start());
-        port = TestMesh.freePort();
         mesh.write("mesh.yaml", """
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: web, namespace: shop}
                 spec:
                   workload: {service: web, labels: {app: web}}
-                  upstreams: [{service: app, port: 80, bindPort: %d}]
+                  upstreams: [{service: app, port: 80, bindPort: 0}]
                   admin: {port: 0}
                 ---
                 apiVersion: networking.istio.io/v1
@@ -51,8 +50,9 @@ class AdminTest {
                     route: [{destination: {host: app}}]
                   - name: rest
                     route: [{destination: {host: app}}]
-                """.formatted(port, app.port()));
+                """.formatted(app.port()));
         proxy = mesh.start("web");
+        port = TestMesh.port(proxy, "outbound|0|app.shop.svc.cluster.local:80");
     }
 
     @AfterAll

@@ -27,11 +27,6 @@ class HttpRoutingTest {
         a = mesh.closeLater(new HttpEchoServer("a").start());
         b = mesh.closeLater(new HttpEchoServer("b").start());
         c = mesh.closeLater(new HttpEchoServer("c").start());
-        catalogPort = TestMesh.freePort();
-        rrPort = TestMesh.freePort();
-        stickyPort = TestMesh.freePort();
-        missingPort = TestMesh.freePort();
-        deadPort = TestMesh.freePort();
         mesh.write("mesh.yaml", """
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
@@ -39,11 +34,11 @@ class HttpRoutingTest {
                 spec:
                   workload: {service: client}
                   upstreams:
-                  - {service: catalog, port: 80, bindPort: %d}
-                  - {service: rr, port: 80, bindPort: %d}
-                  - {service: sticky, port: 80, bindPort: %d}
-                  - {service: nowhere, port: 80, bindPort: %d}
-                  - {service: dead, port: 80, bindPort: %d}
+                  - {service: catalog, port: 80, bindPort: 0}
+                  - {service: rr, port: 80, bindPort: 0}
+                  - {service: sticky, port: 80, bindPort: 0}
+                  - {service: nowhere, port: 80, bindPort: 0}
+                  - {service: dead, port: 80, bindPort: 0}
                   admin: {port: 0}
                 ---
                 apiVersion: networking.istio.io/v1
@@ -85,8 +80,9 @@ class HttpRoutingTest {
                   - name: by-authority
                     match: [{authority: {exact: v2.example}}]
                     route: [{destination: {host: catalog, subset: v2}, headers: {response: {set: {x-dest: v2}}}}]
-                  - name: post-only
+                  - name: delete-only
                     match: [{method: {exact: DELETE}}]
+                    headers: {response: {set: {x-route: delete-only}}}
                     route: [{destination: {host: catalog, subset: v1}}]
                   - name: split
                     route:
@@ -162,10 +158,14 @@ class HttpRoutingTest {
                   ports: [{number: 80, name: http, protocol: HTTP}]
                   resolution: STATIC
                   endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-                """.formatted(catalogPort, rrPort, stickyPort, missingPort, deadPort,
-                v1.port(), v2.port(), a.port(), b.port(), c.port(), a.port(), b.port(), c.port(),
-                a.port(), TestMesh.freePort()));
-        mesh.start("client");
+                """.formatted(v1.port(), v2.port(), a.port(), b.port(), c.port(), a.port(), b.port(), c.port(),
+                a.port(), TestMesh.closedPort()));
+        StandaloneProxy proxy = mesh.start("client");
+        catalogPort = TestMesh.port(proxy, TestMesh.outbound("catalog", 80));
+        rrPort = TestMesh.port(proxy, TestMesh.outbound("rr", 80));
+        stickyPort = TestMesh.port(proxy, TestMesh.outbound("sticky", 80));
+        missingPort = TestMesh.port(proxy, TestMesh.outbound("nowhere", 80));
+        deadPort = TestMesh.port(proxy, TestMesh.outbound("dead", 80));
     }
 
     @AfterAll
@@ -204,8 +204,14 @@ class HttpRoutingTest {
         assertThat(regex.headers().firstValue("x-served-by")).hasValue("catalog-v1");
         assertThat(regex.body()).contains("\"path\":\"/modern/?x=1\"");
 
-        HttpResponse<String> notRegex = mesh.get(catalogPort, "/old-abc", "x-canary", "yes");
-        assertThat(notRegex.body()).contains("\"path\":\"/old-abc\"");
+        // Paths that only the regex condition can turn away: no rule before legacy-path matches
+        // them, and none after it rewrites. A regex matches the whole path, not a part of it.
+        for (String path : List.of("/old-abc", "/old-42/more", "/x/old-42", "/old-")) {
+            HttpResponse<String> notRegex = mesh.get(catalogPort, path);
+            assertThat(notRegex.statusCode()).isEqualTo(200);
+            assertThat(notRegex.headers().allValues("x-route")).as(path + " is not legacy-path's").doesNotContain("legacy");
+            assertThat(notRegex.body()).contains("\"path\":\"" + path + "\"");
+        }
     }
 
     @Test
@@ -215,11 +221,23 @@ class HttpRoutingTest {
         assertThat(byHost.headers().firstValue("x-dest")).hasValue("v2");
 
         for (int i = 0; i < 20; i++) {
-            HttpResponse<String> delete = mesh.http.send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create("http://127.0.0.1:" + catalogPort + "/x")).DELETE().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> delete = send("DELETE", "/x");
+            assertThat(delete.headers().firstValue("x-route")).hasValue("delete-only");
             assertThat(delete.headers().firstValue("x-served-by")).hasValue("catalog-v1");
+            assertThat(delete.body()).contains("\"method\":\"DELETE\"");
         }
+        for (String method : List.of("GET", "POST", "PUT")) {
+            HttpResponse<String> other = send(method, "/x");
+            assertThat(other.statusCode()).isEqualTo(200);
+            assertThat(other.headers().allValues("x-route")).as(method + " is not delete-only's").doesNotContain("delete-only");
+            assertThat(other.body()).contains("\"method\":\"" + method + "\"");
+        }
+    }
+
+    private static HttpResponse<String> send(String method, String path) throws Exception {
+        return mesh.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + catalogPort + path))
+                        .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

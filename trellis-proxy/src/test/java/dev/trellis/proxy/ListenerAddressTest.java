@@ -97,9 +97,53 @@ class ListenerAddressTest {
     }
 
     @Test
+    void theAdminPortAnswersWhileChangesBindListenersOnTheSameEventLoop() throws Exception {
+        // One event loop serves the admin port and binds every listener: a /config_dump must
+        // never wait for a change that waits for that loop to bind.
+        server = ProxyServer.start(config(httpListener("l0", 0, "ra")), metrics, new ProxyServer.Options(1, Duration.ofSeconds(5)));
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> adminFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong dumps = new java.util.concurrent.atomic.AtomicLong();
+        Thread admin = Thread.ofPlatform().name("config-dumps").start(() -> {
+            try (KeepAliveClient client = new KeepAliveClient("127.0.0.1", server.adminPort(), Duration.ofSeconds(30))) {
+                while (!done.get()) {
+                    assertThat(client.get("/config_dump").status()).isEqualTo(200);
+                    dumps.incrementAndGet();
+                }
+            } catch (Throwable t) {
+                adminFailure.set(t);
+            }
+        });
+        java.util.concurrent.ExecutorService changes = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("changes").unstarted(r));
+        try {
+            for (int i = 1; i <= 200; i++) {
+                ProxyConfig next = config(httpListener("l" + i, 0, "ra")); // binds l<i>, retires l<i-1>
+                try {
+                    changes.submit(() -> {
+                        server.apply(next);
+                        return null;
+                    }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    server = null; // deadlocked: closing it would wait for ever too
+                    throw new AssertionError("change " + i + " never finished: it waits for the event loop, which waits for it", e);
+                }
+            }
+        } finally {
+            done.set(true);
+            changes.shutdownNow(); // interrupts a change stuck in its bind, so that the server can close
+            admin.join(Duration.ofSeconds(40));
+        }
+        assertThat(adminFailure.get()).isNull();
+        assertThat(dumps.get()).as("config dumps answered meanwhile").isPositive();
+        assertThat(server.ports()).containsOnlyKeys("l200");
+        assertThat(servedBy(server.port("l200"))).isEqualTo("a");
+    }
+
+    @Test
     void aListenerRenamedOnTheSameAddressTakesOverTheSocketAndItsConnections() throws Exception {
-        int port = TestMesh.freePort();
-        run(httpListener("db", port, "ra"));
+        run(httpListener("db", 0, "ra"));
+        int port = server.port("db"); // bound on port 0; the change then names the port it got
         try (KeepAliveClient open = new KeepAliveClient("127.0.0.1", port, Duration.ofSeconds(10))) {
             assertThat(open.get("/").header("x-served-by")).isEqualTo("a");
 
@@ -114,8 +158,10 @@ class ListenerAddressTest {
 
     @Test
     void aListenerThatKeepsItsNameButMovesIsBoundAgainWhereItWasAskedToBe() throws Exception {
-        int before = TestMesh.freePort();
-        run(httpListener("out", before, "ra"));
+        run(httpListener("out", 0, "ra"));
+        int before = server.port("out");
+        server.apply(config(httpListener("out", before, "ra")));
+        assertThat(server.port("out")).as("configured on the port it got, it keeps its socket").isEqualTo(before);
         assertThat(servedBy(before)).isEqualTo("a");
 
         server.apply(config(httpListener("out", 0, "ra")));
@@ -128,9 +174,12 @@ class ListenerAddressTest {
 
     @Test
     void twoListenersThatSwapAddressesSwapSockets() throws Exception {
-        int first = TestMesh.freePort();
-        int second = TestMesh.freePort();
-        run(httpListener("one", first, "ra"), httpListener("two", second, "rb"));
+        run(httpListener("one", 0, "ra"), httpListener("two", 0, "rb"));
+        int first = server.port("one");
+        int second = server.port("two");
+        server.apply(config(httpListener("one", first, "ra"), httpListener("two", second, "rb")));
+        assertThat(server.ports()).as("configured on the ports they got, they keep their sockets")
+                .isEqualTo(Map.of("one", first, "two", second));
         assertThat(servedBy(first)).isEqualTo("a");
 
         server.apply(config(httpListener("one", second, "ra"), httpListener("two", first, "rb")));
@@ -142,8 +191,8 @@ class ListenerAddressTest {
 
     @Test
     void aChangeWhereABindFailsHandsNothingOver() throws Exception {
-        int port = TestMesh.freePort();
-        run(httpListener("db", port, "ra"));
+        run(httpListener("db", 0, "ra"));
+        int port = server.port("db"); // bound on port 0; the change then names the port it got
         try (KeepAliveClient open = new KeepAliveClient("127.0.0.1", port, Duration.ofSeconds(10));
                 ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertThat(open.get("/").header("x-served-by")).isEqualTo("a");

@@ -24,13 +24,12 @@ class MalformedInputTest {
     static void start() throws Exception {
         mesh = new TestMesh();
         HttpEchoServer app = mesh.closeLater(new HttpEchoServer("app").start());
-        port = TestMesh.freePort();
         mesh.write("mesh.yaml", """
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: client}
                 spec:
-                  upstreams: [{service: app, port: 80, bindPort: %d}]
+                  upstreams: [{service: app, port: 80, bindPort: 0}]
                   admin: {port: 0}
                 ---
                 apiVersion: networking.istio.io/v1
@@ -41,8 +40,8 @@ class MalformedInputTest {
                   ports: [{number: 80, name: http, protocol: HTTP}]
                   resolution: STATIC
                   endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-                """.formatted(port, app.port()));
-        mesh.start("client");
+                """.formatted(app.port()));
+        port = TestMesh.port(mesh.start("client"), TestMesh.outbound("app", 80));
     }
 
     @AfterAll

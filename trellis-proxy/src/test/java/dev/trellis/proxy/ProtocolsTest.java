@@ -8,13 +8,15 @@ import dev.trellis.testing.TcpEchoServer;
 import dev.trellis.testing.WebSocketEchoServer;
 import dev.trellis.testing.WebSocketTestClient;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
@@ -28,8 +30,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -59,53 +59,55 @@ class ProtocolsTest {
                 .build()
                 .start();
 
-        int h2Inbound = TestMesh.freePort(), grpcInbound = TestMesh.freePort(), wsInbound = TestMesh.freePort(), tcpInbound = TestMesh.freePort();
-        h2Port = TestMesh.freePort();
-        grpcPort = TestMesh.freePort();
-        wsPort = TestMesh.freePort();
-        tcpPort = TestMesh.freePort();
-        String sidecars = """
+        // Each app's sidecar first, its inbound listener on port 0; the client's ServiceEntries
+        // then name the ports those listeners got.
+        java.nio.file.Path sidecars = mesh.write("sidecars.yaml", """
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: h2-app}
                 spec:
-                  inbound: {port: %d, appPort: %d, protocol: HTTP2}
+                  inbound: {port: 0, appPort: %d, protocol: HTTP2}
                   admin: {port: 0}
                 ---
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: greeter}
                 spec:
-                  inbound: {port: %d, appPort: %d, protocol: GRPC}
+                  inbound: {port: 0, appPort: %d, protocol: GRPC}
                   admin: {port: 0}
                 ---
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: ws-app}
                 spec:
-                  inbound: {port: %d, appPort: %d, protocol: HTTP}
+                  inbound: {port: 0, appPort: %d, protocol: HTTP}
                   admin: {port: 0}
                 ---
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: tcp-app}
                 spec:
-                  inbound: {port: %d, appPort: %d, protocol: TCP}
+                  inbound: {port: 0, appPort: %d, protocol: TCP}
                   admin: {port: 0}
-                ---
+                """.formatted(h2App.port(), grpcServer.getPort(), wsApp.port(), tcpApp.port()));
+        int h2Inbound = inboundPort(mesh.start("h2-app", sidecars));
+        int grpcInbound = inboundPort(mesh.start("greeter", sidecars));
+        int wsInbound = inboundPort(mesh.start("ws-app", sidecars));
+        int tcpInbound = inboundPort(mesh.start("tcp-app", sidecars));
+
+        java.nio.file.Path client = mesh.write("client.yaml", """
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
                 metadata: {name: client}
                 spec:
                   upstreams:
-                  - {service: h2-app, port: 80, bindPort: %d}
-                  - {service: greeter, port: 50051, bindPort: %d}
-                  - {service: ws-app, port: 80, bindPort: %d}
-                  - {service: tcp-app, port: 9000, bindPort: %d}
+                  - {service: h2-app, port: 80, bindPort: 0}
+                  - {service: greeter, port: 50051, bindPort: 0}
+                  - {service: ws-app, port: 80, bindPort: 0}
+                  - {service: tcp-app, port: 9000, bindPort: 0}
                   admin: {port: 0}
-                """.formatted(h2Inbound, h2App.port(), grpcInbound, grpcServer.getPort(), wsInbound, wsApp.port(),
-                tcpInbound, tcpApp.port(), h2Port, grpcPort, wsPort, tcpPort);
-        String services = """
+                """);
+        java.nio.file.Path services = mesh.write("services.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
                 metadata: {name: h2-app}
@@ -141,12 +143,17 @@ class ProtocolsTest {
                   ports: [{number: 9000, name: tcp, protocol: TCP}]
                   resolution: STATIC
                   endpoints: [{address: 127.0.0.1, ports: {tcp: %d}}]
-                """.formatted(h2Inbound, grpcInbound, wsInbound, tcpInbound);
-        mesh.write("proxies.yaml", sidecars);
-        mesh.write("services.yaml", services);
-        for (String name : List.of("h2-app", "greeter", "ws-app", "tcp-app", "client")) {
-            mesh.start(name);
-        }
+                """.formatted(h2Inbound, grpcInbound, wsInbound, tcpInbound));
+        StandaloneProxy clientProxy = mesh.start("client", client, services);
+        h2Port = TestMesh.port(clientProxy, TestMesh.outbound("h2-app", 80));
+        grpcPort = TestMesh.port(clientProxy, TestMesh.outbound("greeter", 50051));
+        wsPort = TestMesh.port(clientProxy, TestMesh.outbound("ws-app", 80));
+        tcpPort = TestMesh.port(clientProxy, TestMesh.outbound("tcp-app", 9000));
+    }
+
+    /** The port a sidecar's inbound listener got. */
+    private static int inboundPort(StandaloneProxy sidecar) {
+        return TestMesh.port(sidecar, "inbound|0");
     }
 
     @AfterAll
@@ -187,47 +194,92 @@ class ProtocolsTest {
     }
 
     @Test
-    void grpcUnaryAndStreamingPassThrough() throws Exception {
+    void grpcUnaryPassesThroughWithItsStatusAndTrailers() throws Exception {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
-            assertThat(ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "mesh"))
+            assertThat(ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "mesh"))
                     .isEqualTo("hello mesh");
 
-            StatusRuntimeException failure = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
-                    () -> ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "fail"));
-            assertThat(failure.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(failure.getStatus().getDescription()).isEqualTo("no greeting for fail");
-
-            List<String> replies = new ArrayList<>();
-            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-            StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(
-                    channel.newCall(STREAM, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
-                    new StreamObserver<>() {
-                        @Override
-                        public void onNext(String value) {
-                            synchronized (replies) {
-                                replies.add(value);
-                            }
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            done.countDown();
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            done.countDown();
-                        }
-                    });
-            for (int i = 0; i < 100; i++) {
-                requests.onNext("m" + i);
-            }
-            requests.onCompleted();
-            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(replies).hasSize(101).startsWith("echo m0", "echo m1").endsWith("done after 100");
+            Call failed = Call.start(channel, UNARY);
+            failed.call.sendMessage("fail");
+            failed.call.halfClose();
+            Status status = failed.closed.get(10, TimeUnit.SECONDS);
+            assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(status.getDescription()).isEqualTo("no greeting for fail");
+            assertThat(failed.trailers.get().get(REASON)).isEqualTo("unknown name");
+            assertThat(failed.replies).isEmpty();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void grpcBidiStreamInterleavesThenEndsWithItsStatusAndTrailers() throws Exception {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+            Call chat = Call.start(channel, STREAM);
+            for (int i = 0; i < 20; i++) {
+                // Ping-pong: the next message goes only once the reply to this one came back,
+                // which holds only if the proxies pass each message on as it comes, both ways.
+                chat.call.sendMessage("m" + i);
+                assertThat(chat.replies.poll(10, TimeUnit.SECONDS)).as("reply to m" + i).isEqualTo("echo m" + i);
+            }
+            chat.call.halfClose();
+            assertThat(chat.replies.poll(10, TimeUnit.SECONDS)).isEqualTo("done after 20");
+            Status status = chat.closed.get(10, TimeUnit.SECONDS);
+            assertThat(status.getCode()).isEqualTo(Status.Code.OK);
+            assertThat(chat.trailers.get().get(COUNT)).isEqualTo("20");
+            assertThat(chat.headers.get().get(GREETING)).as("the server's headers, before any message").isEqualTo("hi");
+            assertThat(chat.replies).isEmpty();
+
+            Call stopped = Call.start(channel, STREAM);
+            stopped.call.sendMessage("m0");
+            assertThat(stopped.replies.poll(10, TimeUnit.SECONDS)).isEqualTo("echo m0");
+            stopped.call.sendMessage("fail");
+            Status failure = stopped.closed.get(10, TimeUnit.SECONDS);
+            assertThat(failure.getCode()).as("a status after messages").isEqualTo(Status.Code.ABORTED);
+            assertThat(failure.getDescription()).isEqualTo("stopped at message 2");
+            assertThat(stopped.trailers.get().get(COUNT)).isEqualTo("2");
+            assertThat(stopped.replies).isEmpty();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One call, its messages collected as they come, its headers, status and trailers kept. */
+    private static final class Call {
+        final ClientCall<String, String> call;
+        final java.util.concurrent.BlockingQueue<String> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.concurrent.atomic.AtomicReference<Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<Metadata> trailers = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.CompletableFuture<Status> closed = new java.util.concurrent.CompletableFuture<>();
+
+        private Call(ClientCall<String, String> call) {
+            this.call = call;
+        }
+
+        static Call start(ManagedChannel channel, MethodDescriptor<String, String> method) {
+            Call c = new Call(channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)));
+            c.call.start(new ClientCall.Listener<>() {
+                @Override
+                public void onHeaders(Metadata received) {
+                    c.headers.set(received);
+                }
+
+                @Override
+                public void onMessage(String message) {
+                    c.replies.add(message);
+                    c.call.request(1);
+                }
+
+                @Override
+                public void onClose(Status status, Metadata received) {
+                    c.trailers.set(received);
+                    c.closed.complete(status);
+                }
+            }, new Metadata());
+            c.call.request(1);
+            return c;
         }
     }
 
@@ -264,35 +316,57 @@ class ProtocolsTest {
         }
     }
 
+    static final Metadata.Key<String> COUNT = Metadata.Key.of("x-chat-count", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> REASON = Metadata.Key.of("x-reason", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> GREETING = Metadata.Key.of("x-greeting", Metadata.ASCII_STRING_MARSHALLER);
+
     private static ServerServiceDefinition greeter() {
         return ServerServiceDefinition.builder("Greeter")
                 .addMethod(UNARY, ServerCalls.asyncUnaryCall((String name, StreamObserver<String> reply) -> {
                     if (name.equals("fail")) {
-                        reply.onError(Status.INVALID_ARGUMENT.withDescription("no greeting for fail").asRuntimeException());
+                        Metadata trailers = new Metadata();
+                        trailers.put(REASON, "unknown name");
+                        reply.onError(Status.INVALID_ARGUMENT.withDescription("no greeting for fail").asRuntimeException(trailers));
                         return;
                     }
                     reply.onNext("hello " + name);
                     reply.onCompleted();
                 }))
-                .addMethod(STREAM, ServerCalls.asyncBidiStreamingCall(reply -> new StreamObserver<String>() {
-                    int count;
+                .addMethod(STREAM, (ServerCall<String, String> call, Metadata requestHeaders) -> {
+                    // Echoes each message at once; at the client's end, or at a message "fail",
+                    // closes with the count of messages in a trailer.
+                    Metadata headers = new Metadata();
+                    headers.put(GREETING, "hi");
+                    call.sendHeaders(headers);
+                    call.request(1);
+                    return new ServerCall.Listener<>() {
+                        int count;
 
-                    @Override
-                    public void onNext(String message) {
-                        count++;
-                        reply.onNext("echo " + message);
-                    }
+                        @Override
+                        public void onMessage(String message) {
+                            count++;
+                            if (message.equals("fail")) {
+                                call.close(Status.ABORTED.withDescription("stopped at message " + count), trailers(count));
+                                return;
+                            }
+                            call.sendMessage("echo " + message);
+                            call.request(1);
+                        }
 
-                    @Override
-                    public void onError(Throwable t) {}
-
-                    @Override
-                    public void onCompleted() {
-                        reply.onNext("done after " + count);
-                        reply.onCompleted();
-                    }
-                }))
+                        @Override
+                        public void onHalfClose() {
+                            call.sendMessage("done after " + count);
+                            call.close(Status.OK, trailers(count));
+                        }
+                    };
+                })
                 .build();
+    }
+
+    private static Metadata trailers(int count) {
+        Metadata trailers = new Metadata();
+        trailers.put(COUNT, Integer.toString(count));
+        return trailers;
     }
 
     private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {

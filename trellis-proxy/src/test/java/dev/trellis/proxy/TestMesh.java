@@ -70,7 +70,29 @@ final class TestMesh implements AutoCloseable {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() {
+    /**
+     * The name of the outbound listener of {@code service} (in namespace default) on its port
+     * {@code servicePort}, for an upstream with {@code bindPort: 0}; {@link #port} says the port it got.
+     */
+    static String outbound(String service, int servicePort) {
+        return "outbound|0|" + service + ".default.svc.cluster.local:" + servicePort;
+    }
+
+    /** The port a proxy's listener is bound to: listeners bind port 0 and report what they got. */
+    static int port(StandaloneProxy proxy, String listener) {
+        return proxy.server().port(listener);
+    }
+
+    /** The proxy's {@code /config_dump}, parsed. */
+    com.fasterxml.jackson.databind.JsonNode configDump(StandaloneProxy proxy) throws IOException, InterruptedException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(get(proxy.server().adminPort(), "/config_dump").body());
+    }
+
+    /**
+     * A port that nothing listens on, for an endpoint whose connections must be refused. Binding
+     * port 0 cannot give one, so this probes: the one use of a probed port in these tests.
+     */
+    static int closedPort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -163,7 +163,12 @@ class WarmingOverAdsTest {
 
     @Test
     void aListenerRenamedOnItsAddressWaitsForItsRoutesWhileTheOldOneServesThenTakesOverItsSocket() throws Exception {
-        int port = running(true, TestMesh.freePort());
+        int port = running(true);
+        // Listener out configured on the port it got: a listener renamed onto an address takes
+        // over the socket of the one there only when that address names its port.
+        controlPlane.respond(XdsType.LISTENER, "l1b", List.of(httpListener("out", port, "r")));
+        ack(XdsType.LISTENER, "l1b");
+        assertThat(proxy.server().ports()).isEqualTo(Map.of("out", port));
         AtomicBoolean done = new AtomicBoolean();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         Thread client = new Thread(() -> {

@@ -2,7 +2,8 @@ package dev.trellis.testing;
 
 /**
  * What a request path asks of {@link HttpEchoServer}: {@code /status/NNN}, {@code /delay/MS},
- * {@code /bytes/N}, or (any other path) a plain echo. The query string is ignored for matching.
+ * {@code /bytes/N}, {@code /hold}, {@code /reset-after-headers}, {@code /reset-mid-body/N}, or
+ * (any other path) a plain echo. The query string is ignored for matching.
  */
 sealed interface EchoRoute {
 
@@ -10,6 +11,8 @@ sealed interface EchoRoute {
     long MAX_DELAY_MILLIS = 3_600_000;
     /** Largest body {@code /bytes/N} sends: 1 TiB. */
     long MAX_BYTES = 1L << 40;
+    /** Most body bytes {@code /reset-mid-body/N} sends before the reset: 16 MiB. */
+    long MAX_BYTES_BEFORE_RESET = 16L << 20;
 
     /** Answer 200 with the echo body. */
     record Echo() implements EchoRoute {
@@ -27,13 +30,31 @@ sealed interface EchoRoute {
     record Bytes(long count) implements EchoRoute {
     }
 
+    /** Answer 200 with the echo body when the test releases it ({@link HttpEchoServer#releaseHeld()}). */
+    record Hold() implements EchoRoute {
+    }
+
+    /**
+     * Send the head of a 200 response, then {@code bodyBytes} bytes of its body, then reset: the
+     * connection (HTTP/1, with an RST) or the stream (HTTP/2, with RST_STREAM).
+     */
+    record Reset(long bodyBytes) implements EchoRoute {
+    }
+
     /** Answer 400 with {@code message}; the request asked for something this server cannot do. */
     record Invalid(String message) implements EchoRoute {
     }
 
     /** Reads the route out of a request target (origin-form {@code /a?b} or absolute-form {@code http://h/a?b}). */
     static EchoRoute parse(String requestTarget) {
-        String[] segments = path(requestTarget).split("/", -1);
+        String path = path(requestTarget);
+        if (path.equals("/hold")) {
+            return new Hold();
+        }
+        if (path.equals("/reset-after-headers")) {
+            return new Reset(0);
+        }
+        String[] segments = path.split("/", -1);
         if (segments.length != 3 || !segments[0].isEmpty()) {
             return new Echo();
         }
@@ -52,6 +73,12 @@ sealed interface EchoRoute {
             case "bytes" -> {
                 long count = number(argument, 0, MAX_BYTES);
                 yield count < 0 ? invalid("bytes", argument, "a byte count 0.." + MAX_BYTES) : new Bytes(count);
+            }
+            case "reset-mid-body" -> {
+                long count = number(argument, 1, MAX_BYTES_BEFORE_RESET);
+                yield count < 0
+                        ? invalid("reset-mid-body", argument, "a byte count 1.." + MAX_BYTES_BEFORE_RESET)
+                        : new Reset(count);
             }
             default -> new Echo();
         };

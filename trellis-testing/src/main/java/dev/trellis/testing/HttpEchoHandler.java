@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The heart of {@link HttpEchoServer}, for one HTTP/1 connection or one HTTP/2 stream (whose
  * frames arrive mapped onto HTTP/1 objects). Counts each request body as it streams past without
  * keeping it, then answers through {@link EchoResponses}: one request at a time and in arrival
- * order, as HTTP/1.1 pipelining requires, {@code /delay/MS} on an event-loop timer.
+ * order, as HTTP/1.1 pipelining requires, {@code /delay/MS} on an event-loop timer, {@code /hold}
+ * when the test releases it.
  */
 final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
 
@@ -29,6 +30,7 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
 
     private final EchoResponses responses;
     private final AtomicLong served;
+    private final HeldRequests holds;
     private final Queue<EchoRequest> waiting = new ArrayDeque<>();
 
     private EchoRequest receiving;
@@ -37,10 +39,16 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
     private boolean answering;
     private boolean closing;
     private ScheduledFuture<?> delayed;
+    private Runnable held;
 
     HttpEchoHandler(EchoResponses responses, AtomicLong served) {
+        this(responses, served, new HeldRequests());
+    }
+
+    HttpEchoHandler(EchoResponses responses, AtomicLong served, HeldRequests holds) {
         this.responses = responses;
         this.served = served;
+        this.holds = holds;
     }
 
     @Override
@@ -91,6 +99,24 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
                     answer(ctx, request);
                     answerNext(ctx);
                 }, delay.millis(), TimeUnit.MILLISECONDS);
+            } else if (request.route() instanceof EchoRoute.Hold) {
+                answering = true;
+                Runnable release = new Runnable() {
+                    @Override
+                    public void run() {
+                        ctx.executor().execute(() -> {
+                            if (held != this) {
+                                return; // the connection went away meanwhile
+                            }
+                            held = null;
+                            answering = false;
+                            answer(ctx, request);
+                            answerNext(ctx);
+                        });
+                    }
+                };
+                held = release;
+                holds.hold(release);
             } else {
                 answer(ctx, request);
             }
@@ -131,6 +157,10 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
         if (delayed != null) {
             delayed.cancel(false);
             delayed = null;
+        }
+        if (held != null) {
+            holds.drop(held);
+            held = null;
         }
     }
 

@@ -18,7 +18,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /status/NNN} (200..599): the same body with that status (none for 204 and 304);</li>
  *   <li>{@code /delay/MS} (0..3600000): the same, {@code MS} milliseconds after the request ends;</li>
  *   <li>{@code /bytes/N}: {@code N} bytes of {@code application/octet-stream}, streamed as the
- *       client reads them; byte {@code i} is {@code 'a' + i % 26}.</li>
+ *       client reads them; byte {@code i} is {@code 'a' + i % 26} ({@link #bodyBytesSent()} counts
+ *       them as they go out). Over HTTP/1 the request header {@code x-echo-framing} picks how the
+ *       body is framed: {@code length} (default), {@code chunked}, or {@code close} (no length,
+ *       {@code Connection: close}, and the connection closes cleanly after the last byte);</li>
+ *   <li>{@code /hold}: the echo, once the test calls {@link #releaseHeld()}; until then the request
+ *       is in flight here ({@link #heldCount()});</li>
+ *   <li>{@code /reset-after-headers} and {@code /reset-mid-body/N} (1..16 MiB): the head of a 200
+ *       response, then no body or {@code N} pattern bytes of it, then a reset, as an app that
+ *       crashes mid-response: over HTTP/1 the connection is closed with an RST, over HTTP/2 the
+ *       stream gets RST_STREAM. Over HTTP/1 the request header {@code x-echo-framing} picks how
+ *       the body is framed: {@code length} (default; a {@code Content-Length} 1024 bytes more than
+ *       is sent), {@code chunked}, or {@code close} (no length, {@code Connection: close}).</li>
  * </ul>
  * Request bodies are counted as they stream in, never kept, so uploads of any size need no
  * memory. A malformed request, or a bad number in a special path, gets 400 with
@@ -34,6 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HttpEchoServer extends SampleServer {
 
     private final AtomicLong served = new AtomicLong();
+    private final AtomicLong bodyBytesSent = new AtomicLong();
+    private final HeldRequests held = new HeldRequests();
     private long maxConcurrentStreams;
     private int refuseFirstStreams;
     private volatile Http2Streams http2 = new Http2Streams(0, 0);
@@ -128,6 +141,21 @@ public final class HttpEchoServer extends SampleServer {
         return served.get();
     }
 
+    /** How many {@code /hold} requests wait here now for {@link #releaseHeld()}. */
+    public int heldCount() {
+        return held.count();
+    }
+
+    /** Answers every {@code /hold} request waiting now; returns how many there were. */
+    public int releaseHeld() {
+        return held.releaseAll();
+    }
+
+    /** How many bytes of {@code /bytes/N} bodies this server has produced, as the peers took them. */
+    public long bodyBytesSent() {
+        return bodyBytesSent.get();
+    }
+
     /** {@code http://127.0.0.1:<port><path>}. */
     public URI uri(String path) {
         return URI.create("http://" + HOST + ":" + port() + path);
@@ -135,7 +163,7 @@ public final class HttpEchoServer extends SampleServer {
 
     @Override
     ChannelHandler childHandler() {
-        EchoResponses responses = new EchoResponses(name());
-        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served), http2);
+        EchoResponses responses = new EchoResponses(name(), bodyBytesSent);
+        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served, held), http2);
     }
 }

@@ -1,20 +1,15 @@
 package dev.trellis.testing;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * An HTTP/1.1 client on one keep-alive connection, over a plain blocking socket, that reports
@@ -42,7 +37,7 @@ public final class KeepAliveClient implements Closeable {
     private final int port;
     private final int timeoutMillis;
     private Socket socket;
-    private InputStream in;
+    private Http1Reader reader;
     private OutputStream out;
     private long connections;
 
@@ -103,7 +98,7 @@ public final class KeepAliveClient implements Closeable {
             throw e;
         }
         socket = s;
-        in = new BufferedInputStream(s.getInputStream());
+        reader = new Http1Reader(new BufferedInputStream(s.getInputStream()));
         out = s.getOutputStream();
         connections++;
     }
@@ -118,83 +113,11 @@ public final class KeepAliveClient implements Closeable {
     }
 
     private Response readOne() throws IOException {
-        String statusLine = line();
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP/1.x status line: '" + statusLine + "'");
-        }
-        int status;
-        try {
-            status = Integer.parseInt(parts[1]);
-        } catch (NumberFormatException e) {
-            throw new IOException("bad status code in '" + statusLine + "'");
-        }
-        Map<String, String> headers = new TreeMap<>();
-        for (String header = line(); !header.isEmpty(); header = line()) {
-            int colon = header.indexOf(':');
-            if (colon <= 0) {
-                throw new IOException("bad header line '" + header + "'");
-            }
-            headers.merge(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim(),
-                    (a, b) -> a + ", " + b);
-        }
-        byte[] body;
-        if (status / 100 == 1 || status == 204 || status == 304) {
-            body = new byte[0];
-        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            body = chunked();
-        } else if (headers.containsKey("content-length")) {
-            body = exactly(Long.parseLong(headers.get("content-length")));
-        } else {
-            body = in.readAllBytes(); // delimited by the close
+        Http1Reader.Parsed parsed = reader.read(false);
+        if (parsed.framing().equals("close")) {
             close();
         }
-        return new Response(status, Collections.unmodifiableMap(headers), body);
-    }
-
-    private byte[] chunked() throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (true) {
-            String size = line();
-            int semicolon = size.indexOf(';');
-            long length = Long.parseLong((semicolon >= 0 ? size.substring(0, semicolon) : size).trim(), 16);
-            if (length == 0) {
-                while (!line().isEmpty()) {
-                    // trailers
-                }
-                return body.toByteArray();
-            }
-            body.write(exactly(length));
-            if (!line().isEmpty()) {
-                throw new IOException("chunk not followed by CRLF");
-            }
-        }
-    }
-
-    private byte[] exactly(long length) throws IOException {
-        if (length > Integer.MAX_VALUE - 8) {
-            throw new IOException("body of " + length + " bytes is too large for this client");
-        }
-        byte[] body = in.readNBytes((int) length);
-        if (body.length < length) {
-            throw new EOFException("connection closed after " + body.length + " of " + length + " body bytes");
-        }
-        return body;
-    }
-
-    private String line() throws IOException {
-        StringBuilder line = new StringBuilder();
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException(line.isEmpty() ? "connection closed before the response" : "connection closed mid-line");
-            }
-            if (b == '\n') {
-                int end = line.length();
-                return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
-            }
-            line.append((char) b);
-        }
+        return new Response(parsed.status(), parsed.headers(), parsed.body());
     }
 
     /** Closes the connection, if one is open; the next request opens a new one. */
@@ -207,7 +130,7 @@ public final class KeepAliveClient implements Closeable {
                 // closing anyway
             }
             socket = null;
-            in = null;
+            reader = null;
             out = null;
         }
     }

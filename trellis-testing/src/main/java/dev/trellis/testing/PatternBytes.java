@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A body of any length produced chunk by chunk as the peer can take it, so downloads of any size
@@ -23,10 +24,26 @@ final class PatternBytes implements ChunkedInput<ByteBuf> {
     }
 
     private final long length;
+    private final AtomicLong produced;
     private long offset;
 
     PatternBytes(long length) {
+        this(length, new AtomicLong());
+    }
+
+    /** @param produced counts every byte handed out, across bodies */
+    PatternBytes(long length, AtomicLong produced) {
         this.length = length;
+        this.produced = produced;
+    }
+
+    /** {@code count} pattern bytes from offset 0, in a new buffer of {@code allocator}. */
+    static ByteBuf first(ByteBufAllocator allocator, int count) {
+        ByteBuf bytes = allocator.buffer(count);
+        for (int written = 0; written < count; written += CHUNK_SIZE) {
+            bytes.writeBytes(PATTERN, written % PERIOD, Math.min(CHUNK_SIZE, count - written));
+        }
+        return bytes;
     }
 
     /** The byte at {@code offset} of every pattern body. */
@@ -59,6 +76,7 @@ final class PatternBytes implements ChunkedInput<ByteBuf> {
         ByteBuf chunk = allocator.buffer(size);
         chunk.writeBytes(PATTERN, (int) (offset % PERIOD), size);
         offset += size;
+        produced.addAndGet(size);
         return chunk;
     }
 

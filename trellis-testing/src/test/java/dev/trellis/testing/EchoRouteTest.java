@@ -23,6 +23,10 @@ class EchoRouteTest {
         assertThat(EchoRoute.parse("/delay/250#f")).isEqualTo(new EchoRoute.Delay(250));
         assertThat(EchoRoute.parse("/bytes/0")).isEqualTo(new EchoRoute.Bytes(0));
         assertThat(EchoRoute.parse("/bytes/1073741824")).isEqualTo(new EchoRoute.Bytes(1L << 30));
+        assertThat(EchoRoute.parse("/hold?n=1")).isEqualTo(new EchoRoute.Hold());
+        assertThat(EchoRoute.parse("/reset-after-headers")).isEqualTo(new EchoRoute.Reset(0));
+        assertThat(EchoRoute.parse("/reset-mid-body/100?x")).isEqualTo(new EchoRoute.Reset(100));
+        assertThat(EchoRoute.parse("/hold/more")).isEqualTo(new EchoRoute.Echo());
     }
 
     @Test
@@ -35,5 +39,7 @@ class EchoRouteTest {
         assertThat(EchoRoute.parse("/delay/3600001")).isInstanceOf(EchoRoute.Invalid.class);
         assertThat(EchoRoute.parse("/bytes/")).isInstanceOf(EchoRoute.Invalid.class);
         assertThat(EchoRoute.parse("/bytes/99999999999999999999")).isInstanceOf(EchoRoute.Invalid.class);
+        assertThat(EchoRoute.parse("/reset-mid-body/0")).isEqualTo(
+                new EchoRoute.Invalid("reset-mid-body: '0' (expected: a byte count 1..16777216)"));
     }
 }

@@ -231,6 +231,112 @@ class HttpEchoServerHttp1Test {
     }
 
     @Test
+    void holdAnswersOnlyOnceReleased() throws Exception {
+        try (HttpEchoServer own = new HttpEchoServer("holding").start();
+                HttpWire first = HttpWire.connect(HttpEchoServer.HOST, own.port(), Duration.ofSeconds(10));
+                HttpWire second = HttpWire.connect(HttpEchoServer.HOST, own.port(), Duration.ofSeconds(10))) {
+            first.write("GET /hold?n=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+            second.write("GET /hold?n=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> own.heldCount() == 2);
+            assertThat(own.requestCount()).as("nothing answered while held").isZero();
+
+            assertThat(own.releaseHeld()).isEqualTo(2);
+
+            assertThat(first.read().bodyText()).contains("\"path\":\"/hold?n=1\"");
+            assertThat(second.read().bodyText()).contains("\"path\":\"/hold?n=2\"");
+            assertThat(own.heldCount()).isZero();
+            assertThat(own.releaseHeld()).isZero();
+        }
+    }
+
+    @Test
+    void aHeldRequestWhoseClientLeavesIsForgotten() throws Exception {
+        try (HttpEchoServer own = new HttpEchoServer("holding").start()) {
+            try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, own.port(), Duration.ofSeconds(10))) {
+                client.write("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n");
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> own.heldCount() == 1);
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> own.heldCount() == 0);
+        }
+    }
+
+    @Test
+    void resetAfterHeadersSendsTheHeadThenAnRst() throws Exception {
+        for (String framing : java.util.List.of("length", "chunked", "close")) {
+            try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
+                client.write("GET /reset-after-headers HTTP/1.1\r\nHost: x\r\nx-echo-framing: " + framing + "\r\n\r\n");
+                String raw = readUntilReset(client);
+                assertThat(raw).as(framing).startsWith("HTTP/1.1 200 OK\r\n").contains("x-served-by: catalog-v1\r\n").endsWith("\r\n\r\n");
+                switch (framing) {
+                    case "length" -> assertThat(raw).contains("content-length: 1024\r\n");
+                    case "chunked" -> assertThat(raw).contains("transfer-encoding: chunked\r\n");
+                    default -> assertThat(raw).contains("connection: close\r\n").doesNotContain("content-length").doesNotContain("chunked");
+                }
+            }
+        }
+    }
+
+    @Test
+    void resetMidBodySendsThatManyPatternBytesThenAnRst() throws Exception {
+        try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
+            client.write("GET /reset-mid-body/5000 HTTP/1.1\r\nHost: x\r\n\r\n");
+            String raw = readUntilReset(client);
+            assertThat(raw).startsWith("HTTP/1.1 200 OK\r\n").contains("content-length: 6024\r\n");
+            String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+            assertThat(body).hasSize(5000).startsWith("abcdefghijklmnopqrstuvwxyzabc");
+            assertThat(body.charAt(4999)).isEqualTo((char) ('a' + 4999 % 26));
+        }
+        try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
+            client.write("GET /reset-mid-body/100 HTTP/1.1\r\nHost: x\r\nx-echo-framing: chunked\r\n\r\n");
+            assertThat(readUntilReset(client)).contains("transfer-encoding: chunked\r\n").endsWith("\r\n\r\n64\r\n" + "abcdefghijklmnopqrstuvwxyz".repeat(4).substring(0, 100) + "\r\n");
+        }
+        assertThat(get("/reset-mid-body/0").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void bodyBytesSentCountsWhatBytesBodiesProduced() throws Exception {
+        try (HttpEchoServer own = new HttpEchoServer("counting").start()) {
+            client.send(HttpRequest.newBuilder(own.uri("/bytes/100000")).build(), BodyHandlers.ofByteArray());
+            assertThat(own.bodyBytesSent()).isEqualTo(100_000);
+        }
+    }
+
+    @Test
+    void bytesPathFramesItsBodyAsAsked() throws Exception {
+        try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
+            client.write("GET /bytes/70000 HTTP/1.1\r\nHost: x\r\nx-echo-framing: chunked\r\n\r\n");
+            HttpWire.Response chunked = client.read();
+            assertThat(chunked.framing()).isEqualTo("chunked");
+            assertThat(chunked.body()).hasSize(70_000);
+            assertThat(chunked.body()[69_999]).isEqualTo((byte) ('a' + 69_999 % 26));
+
+            client.write("GET /bytes/70000 HTTP/1.1\r\nHost: x\r\nx-echo-framing: close\r\n\r\n");
+            HttpWire.Response closeDelimited = client.read();
+            assertThat(closeDelimited.framing()).isEqualTo("close");
+            assertThat(closeDelimited.header("connection")).isEqualTo("close");
+            assertThat(closeDelimited.body()).hasSize(70_000);
+        }
+    }
+
+    @Test
+    void status304HasNoBodyAndTheConnectionCarriesOn() throws Exception {
+        try (HttpWire client = HttpWire.connect(HttpEchoServer.HOST, server.port(), Duration.ofSeconds(10))) {
+            client.write("GET /status/304 HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+            HttpWire.Response notModified = client.read();
+            assertThat(notModified.status()).isEqualTo(304);
+            assertThat(notModified.headers()).doesNotContainKeys("content-length", "transfer-encoding");
+            assertThat(client.read().bodyText()).contains("\"path\":\"/after\"");
+        }
+    }
+
+    /** Everything the server sent, up to the reset that ended the connection; fails on a clean end. */
+    private static String readUntilReset(HttpWire client) throws IOException {
+        HttpWire.Ending end = client.readToEnd();
+        assertThat(end.reset()).as("the connection ended with a reset, after: %s", end.text()).isTrue();
+        return end.text();
+    }
+
+    @Test
     void requestCountGrowsWithEveryAnswer() throws Exception {
         long before = server.requestCount();
         get("/one");

@@ -41,6 +41,37 @@ class HttpEchoServerHttp2Test {
     }
 
     @Test
+    void resetRoutesResetTheStreamAndTheConnectionCarriesOn() throws Exception {
+        try (Http2TestClient h2 = connect(server, Mode.PRIOR_KNOWLEDGE)) {
+            for (String path : List.of("/reset-after-headers", "/reset-mid-body/3000")) {
+                assertThatThrownBy(() -> h2.get(path, Map.of()))
+                        .as(path)
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("stream reset by the server");
+                assertThat(h2.get("/after", Map.of()).status()).as("the connection after " + path).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void holdWaitsForTheTestOverHttp2Too() throws Exception {
+        try (HttpEchoServer own = new HttpEchoServer("holding-h2").start();
+                Http2TestClient h2 = connect(own, Mode.PRIOR_KNOWLEDGE)) {
+            CompletableFuture<Response> held = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return h2.get("/hold", Map.of());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> own.heldCount() == 1);
+            assertThat(held).isNotDone();
+            own.releaseHeld();
+            assertThat(held.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void priorKnowledgeGetIsEchoedAsHttp2() throws Exception {
         try (Http2TestClient h2 = connect(server, Mode.PRIOR_KNOWLEDGE)) {
             Response response = h2.get("/x?y=1", Map.of("X-Request-Id", "abc"));
@@ -179,6 +210,7 @@ class HttpEchoServerHttp2Test {
 
     @Test
     void clientSaysWhenItCannotConnect() throws Exception {
+        // A port nothing listens on cannot be had by binding 0: probing one is the point here.
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();

@@ -79,6 +79,8 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private final boolean http2;
     private final long startNanos = System.nanoTime();
     private HttpRequest request;
+    /** The client's HTTP version; the request goes upstream as HTTP/1.1 whatever it was. */
+    private HttpVersion clientVersion;
     private boolean keepAlive;
     private boolean bodyless;
     private boolean headRequest;
@@ -106,6 +108,10 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
     private boolean interim;
     private boolean discardBody;
     private boolean upstreamReusable = true;
+    /** The response's body ends when the upstream closes: it has neither a length nor chunks. */
+    private boolean closeDelimited;
+    /** The end of a close-delimited body, held until the close is known to be clean, not a reset. */
+    private LastHttpContent closeDelimitedEnd;
     private boolean retried;
     private boolean done;
 
@@ -127,6 +133,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             rejectMalformed(decoded.cause());
             return;
         }
+        clientVersion = request.protocolVersion();
         keepAlive = http2 || HttpUtil.isKeepAlive(request);
         headRequest = HttpMethod.HEAD.equals(request.method());
         ListenerConfig config = downstream.listener().config();
@@ -389,6 +396,11 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             content.release(); // the upstream broke its body's framing: the client must not take it as whole
             abort();
             return;
+        } else if (msg instanceof LastHttpContent last && closeDelimited && !interim) {
+            // The decoder ends a close-delimited body at any close, a reset too: whether the body
+            // is whole is known only once the upstream says how it closed (onUpstreamClosed, next).
+            closeDelimitedEnd = last;
+            return;
         }
         responseWritten = true;
         ctx.write(msg, ctx.voidPromise());
@@ -408,10 +420,9 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
 
     private void prepareResponse(HttpResponse response, int code) {
         HttpHeaders headers = response.headers();
-        if (!upstream.multiplexed()
-                && (!HttpUtil.isKeepAlive(response)
-                        || (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !HttpUtil.isTransferEncodingChunked(response)
-                                && !headRequest && code != 204 && code != 304 && !interim))) {
+        closeDelimited = !upstream.multiplexed() && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)
+                && !HttpUtil.isTransferEncodingChunked(response) && !headRequest && code != 204 && code != 304 && !interim;
+        if (!upstream.multiplexed() && (!HttpUtil.isKeepAlive(response) || closeDelimited)) {
             upstreamReusable = false; // the server closes, or delimits the body by closing
         }
         HopByHop.strip(headers, false, upstream.multiplexed());
@@ -428,7 +439,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         }
         if (!http2) {
             boolean bodylessResponse = headRequest || code == 204 || code == 304;
-            if (request.protocolVersion() == HttpVersion.HTTP_1_0 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (clientVersion == HttpVersion.HTTP_1_0 && !bodylessResponse && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 HttpUtil.setTransferEncodingChunked(response, false); // HTTP/1.0 has no chunks: close instead
                 keepAlive = false;
             } else {
@@ -437,7 +448,7 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
             if (!keepAlive || downstream.closing()) {
                 keepAlive = false;
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
+            } else if (clientVersion == HttpVersion.HTTP_1_0) {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
         }
@@ -451,6 +462,19 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         Lease closed = upstream;
         upstream = null;
         upstreamReusable = false;
+        if (closeDelimitedEnd != null) {
+            LastHttpContent last = closeDelimitedEnd;
+            closeDelimitedEnd = null;
+            if (cause == null) {
+                ctx.write(last, ctx.voidPromise()); // a clean close: the end of the body
+                responseComplete = true;
+                maybeEnd();
+            } else {
+                last.release();
+                abort(); // a reset, which cut the body short
+            }
+            return;
+        }
         if (responseStarted) {
             abort(); // the client cannot get a complete response now
         } else if (cause instanceof UnprocessedRequestException && !responseWritten) {
@@ -537,11 +561,14 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         }
         if (!requestComplete) {
             if (!discardBody) {
-                // The server answered before the body was sent: read the rest and drop it.
+                // The server answered before the body was sent: read the rest and drop it. The
+                // response is whole: flush it now, as the upstream read that would have is gone
+                // (a gRPC server may end a call whose client still streams, which waits for it).
                 discardBody = true;
                 upstreamReusable = false;
                 releaseWaiting();
                 closeUpstream();
+                ctx.flush();
                 downstream.resume(HttpProxyHandler.WAIT_UPSTREAM);
             }
             return;
@@ -567,6 +594,10 @@ final class Exchange implements ResponseSink, PickContext, HashPolicy.Request {
         cancelOpening();
         releaseWaiting();
         dropReplay();
+        if (closeDelimitedEnd != null) {
+            closeDelimitedEnd.release();
+            closeDelimitedEnd = null;
+        }
         record();
         closeUpstream();
         ctx.close();
