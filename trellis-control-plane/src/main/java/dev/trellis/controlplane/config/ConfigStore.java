@@ -183,8 +183,10 @@ public final class ConfigStore {
 
     /**
      * Calls {@code onChange} with the configuration each time another one becomes current (an apply
-     * or a delete here, or on another control plane sharing the store). A watch that ends (the
-     * history it needed was compacted) starts again from the configuration current by then.
+     * or a delete here, or on another control plane sharing the store), in revision order and never
+     * twice for one revision. Each call reads the configuration current then, so changes in quick
+     * succession may arrive as one call with the newest. A watch that ends (the history it needed was
+     * compacted) starts again from the configuration current by then.
      */
     public Watch watch(long afterRevision, Consumer<Snapshot> onChange) {
         return new Watching(onChange).start(afterRevision);
@@ -194,12 +196,15 @@ public final class ConfigStore {
         private final Consumer<Snapshot> onChange;
         private volatile Watch current;
         private volatile boolean closed;
+        /** The revision of the last configuration delivered: one read already newer makes later batches stale. */
+        private long delivered;
 
         Watching(Consumer<Snapshot> onChange) {
             this.onChange = onChange;
         }
 
         Watching start(long afterRevision) {
+            delivered = Math.max(delivered, afterRevision);
             current = store.watch(CURRENT, afterRevision + 1, this);
             return this;
         }
@@ -207,7 +212,7 @@ public final class ConfigStore {
         @Override
         public void onBatch(WatchBatch batch) {
             try {
-                onChange.accept(load());
+                deliver(load());
             } catch (ConfigException e) {
                 log.error("the stored configuration does not read, the served one stays: {}", e.getMessage());
             }
@@ -221,10 +226,18 @@ public final class ConfigStore {
             log.warn("configuration watch ended ({}); reading the configuration again", error.getMessage());
             try {
                 Snapshot now = load();
-                onChange.accept(now);
+                deliver(now);
                 start(now.revision());
             } catch (ConfigException | RuntimeException e) {
                 log.error("cannot watch the configuration again: {}", e.getMessage());
+            }
+        }
+
+        /** Batches arrive one at a time, from the store's watch thread or after an error: no race here. */
+        private void deliver(Snapshot snapshot) {
+            if (snapshot.revision() > delivered) {
+                delivered = snapshot.revision();
+                onChange.accept(snapshot);
             }
         }
 

@@ -146,11 +146,27 @@ class ConfigStoreTest {
     void aWatchSeesEveryNewConfiguration() throws Exception {
         List<ConfigStore.Snapshot> seen = new CopyOnWriteArrayList<>();
         try (Watch watch = configs.watch(configs.load().revision(), seen::add)) {
-            configs.apply(documents("a.yaml", entry("a", "a", "10.0.0.1")), false);
-            configs.delete("ServiceEntry", "default", "a", false);
-            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2);
+            long applied = configs.apply(documents("a.yaml", entry("a", "a", "10.0.0.1")), false).result().revision();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty() && seen.getLast().revision() == applied);
+            assertThat(seen.getLast().documents()).hasSize(1);
+            long deleted = configs.delete("ServiceEntry", "default", "a", false).orElseThrow().result().revision();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.getLast().revision() == deleted);
         }
-        assertThat(seen.get(0).documents()).hasSize(1);
-        assertThat(seen.get(1).documents()).isEmpty();
+        assertThat(seen.getLast().documents()).isEmpty();
+    }
+
+    @Test
+    void aWatchDeliversEachConfigurationOnceInRevisionOrder() throws Exception {
+        List<ConfigStore.Snapshot> seen = new CopyOnWriteArrayList<>();
+        try (Watch watch = configs.watch(configs.load().revision(), seen::add)) {
+            for (int i = 0; i < 20; i++) {
+                configs.apply(documents("a.yaml", entry("a", "a", "10.0.0." + (i + 1))), false);
+            }
+            long last = configs.delete("ServiceEntry", "default", "a", false).orElseThrow().result().revision();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty() && seen.getLast().revision() == last);
+        }
+        // Quick changes may be seen as one, the newest; never one twice, never out of order.
+        assertThat(seen).extracting(ConfigStore.Snapshot::revision).isSorted().doesNotHaveDuplicates();
+        assertThat(seen.getLast().documents()).isEmpty();
     }
 }
