@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param tcpCluster the cluster a TCP listener relays to, or null for HTTP listeners
  * @param tcpHashSourceIp whether a TCP listener hashes on the client's address for consistent hashing
  * @param unrouted stats of requests that matched no route
+ * @param http an HTTP listener's timeouts and filters; {@link HttpOptions#DEFAULT} for TCP ones
  */
 public record ListenerConfig(
         String name,
@@ -27,7 +28,8 @@ public record ListenerConfig(
         boolean webSocket,
         Cluster tcpCluster,
         boolean tcpHashSourceIp,
-        RequestStats unrouted) {
+        RequestStats unrouted,
+        HttpOptions http) {
     public enum Direction {
         /** Traffic from the local workload to other services. */
         OUTBOUND,
@@ -49,6 +51,7 @@ public record ListenerConfig(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(routes, "routes");
+        Objects.requireNonNull(http, "http");
         if (kind == Kind.TCP) {
             Objects.requireNonNull(tcpCluster, "tcpCluster");
         }

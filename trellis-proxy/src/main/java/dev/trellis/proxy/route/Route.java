@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param name shown in metrics ({@code route_name}); routes made from one VirtualService route share it
  * @param pathRewrite how the request target is rewritten, or null
  * @param authorityRewrite the replacement Host (:authority), or null
+ * @param policy deadline, retries, mirrors, faults and rate limit
  */
 public record Route(
         String name,
@@ -20,7 +21,8 @@ public record Route(
         HeaderMutation responseHeaders,
         PathRewrite pathRewrite,
         String authorityRewrite,
-        HashPolicy hashPolicy) {
+        HashPolicy hashPolicy,
+        RequestPolicy policy) {
     public Route {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(matcher, "matcher");
@@ -31,6 +33,13 @@ public record Route(
         Objects.requireNonNull(requestHeaders, "requestHeaders");
         Objects.requireNonNull(responseHeaders, "responseHeaders");
         Objects.requireNonNull(hashPolicy, "hashPolicy");
+        Objects.requireNonNull(policy, "policy");
+    }
+
+    /** A route with no deadline, retries, mirrors or faults. */
+    public Route(String name, RequestMatcher matcher, List<WeightedCluster> clusters, HeaderMutation requestHeaders,
+            HeaderMutation responseHeaders, PathRewrite pathRewrite, String authorityRewrite, HashPolicy hashPolicy) {
+        this(name, matcher, clusters, requestHeaders, responseHeaders, pathRewrite, authorityRewrite, hashPolicy, RequestPolicy.NONE);
     }
 
     /** A cluster drawn at random by weight. */

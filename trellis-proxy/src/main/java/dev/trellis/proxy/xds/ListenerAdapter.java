@@ -3,6 +3,7 @@ package dev.trellis.proxy.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.config.HttpOptions;
 import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.route.RouteTable;
 import dev.trellis.proxy.telemetry.RequestStats;
@@ -85,7 +86,7 @@ final class ListenerAdapter {
                 RouteTable table = routeTable(hcm, direction, service, filterWhere + ".typed_config");
                 boolean webSocket = webSocket(hcm, filterWhere + ".typed_config");
                 result = new ListenerConfig(listener.getName(), direction, address.getAddress(), address.getPortValue(),
-                        ListenerConfig.Kind.HTTP, table, webSocket, null, false, unrouted);
+                        ListenerConfig.Kind.HTTP, table, webSocket, null, false, unrouted, HttpOptions.DEFAULT);
             } else if (config.is(TcpProxy.class)) {
                 TcpProxy tcp = config.unpack(TcpProxy.class);
                 String at = filterWhere + ".typed_config";
@@ -100,7 +101,8 @@ final class ListenerAdapter {
                     refusals.add(at + ".cluster", tcp.getCluster() + " is not a cluster the proxy has");
                 } else {
                     result = new ListenerConfig(listener.getName(), direction, address.getAddress(), address.getPortValue(),
-                            ListenerConfig.Kind.TCP, new RouteTable(List.of()), false, cluster, hashSourceIp, unrouted);
+                            ListenerConfig.Kind.TCP, new RouteTable(List.of()), false, cluster, hashSourceIp, unrouted,
+                            HttpOptions.DEFAULT);
                 }
             } else {
                 refusals.add(filterWhere + ".typed_config", config.getTypeUrl()
