@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** How often clusters are offered their outlier sweep: finer than any interval worth setting. */
+    private static final long SWEEP_MILLIS = 100;
 
     /**
      * @param threads event loop threads, each serving its connections and their upstreams
@@ -65,6 +67,16 @@ public final class ProxyServer implements AutoCloseable {
         this.metrics = metrics;
         this.workers = transport.newGroup(options.threads(), "trellis-io");
         this.pools = new UpstreamPools(transport.channel());
+        workers.next().scheduleWithFixedDelay(this::sweepClusters, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Lets each cluster's outlier detector run its interval sweep, when its interval is up. */
+    private void sweepClusters() {
+        ProxyConfig current = config;
+        if (current != null) {
+            long now = System.nanoTime();
+            current.clusters().values().forEach(cluster -> cluster.tick(now));
+        }
     }
 
     /** Binds every listener of {@code config} and the admin port; ready at once, as it runs its whole configuration. */
@@ -197,7 +209,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private Listener bind(ListenerConfig listener) throws ConfigException {
         try {
-            return Listener.bind(new ListenerContext(listener, pools, () -> draining), workers, transport,
+            return Listener.bind(new ListenerContext(listener, pools, () -> draining, name -> config.clusters().get(name)), workers, transport,
                     options.drainTimeout().toMillis());
         } catch (Exception e) {
             throw new ConfigException("listener " + listener.name() + ": cannot bind " + listener.host() + ":" + listener.port()

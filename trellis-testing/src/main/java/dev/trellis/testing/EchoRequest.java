@@ -39,6 +39,10 @@ record EchoRequest(
                 EchoRoute.parse(head.uri()));
     }
 
+    EchoRequest withRoute(EchoRoute other) {
+        return new EchoRequest(method, target, protocol, headers, bodyBytes, version, keepAlive, other);
+    }
+
     EchoRequest withBodyBytes(long count) {
         return new EchoRequest(method, target, protocol, headers, count, version, keepAlive, route);
     }

@@ -31,6 +31,7 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
     private final EchoResponses responses;
     private final AtomicLong served;
     private final HeldRequests holds;
+    private final Misbehaviour misbehaviour;
     private final Queue<EchoRequest> waiting = new ArrayDeque<>();
 
     private EchoRequest receiving;
@@ -42,13 +43,14 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
     private Runnable held;
 
     HttpEchoHandler(EchoResponses responses, AtomicLong served) {
-        this(responses, served, new HeldRequests());
+        this(responses, served, new HeldRequests(), new Misbehaviour());
     }
 
-    HttpEchoHandler(EchoResponses responses, AtomicLong served, HeldRequests holds) {
+    HttpEchoHandler(EchoResponses responses, AtomicLong served, HeldRequests holds, Misbehaviour misbehaviour) {
         this.responses = responses;
         this.served = served;
         this.holds = holds;
+        this.misbehaviour = misbehaviour;
     }
 
     @Override
@@ -90,7 +92,10 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
 
     private void answerNext(ChannelHandlerContext ctx) {
         while (!answering && !closing && !waiting.isEmpty()) {
-            EchoRequest request = waiting.poll();
+            EchoRequest polled = waiting.poll();
+            EchoRequest request = polled.route() instanceof EchoRoute.Echo || polled.route() instanceof EchoRoute.Delay
+                    ? misbehaviour.apply(polled)
+                    : polled;
             if (request.route() instanceof EchoRoute.Delay delay && delay.millis() > 0) {
                 answering = true;
                 delayed = ctx.executor().schedule(() -> {

@@ -47,6 +47,7 @@ public final class HttpEchoServer extends SampleServer {
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong bodyBytesSent = new AtomicLong();
     private final HeldRequests held = new HeldRequests();
+    private final Misbehaviour misbehaviour = new Misbehaviour();
     private long maxConcurrentStreams;
     private int refuseFirstStreams;
     private volatile Http2Streams http2 = new Http2Streams(0, 0);
@@ -84,6 +85,35 @@ public final class HttpEchoServer extends SampleServer {
             throw new IllegalArgumentException("refuseFirstStreams: " + streams + " (expected: 0 or more)");
         }
         refuseFirstStreams = streams;
+        return this;
+    }
+
+    /**
+     * From now on, answers one request in every {@code every} with {@code status} instead of its
+     * echo (1: all of them, 2: every other one), counting across connections; status 0 stops it.
+     * Plain echoes and {@code /delay/MS} requests are affected, the other special paths not.
+     */
+    public HttpEchoServer failing(int status, int every) {
+        if (status != 0 && (status < 200 || status > 599 || every < 1)) {
+            throw new IllegalArgumentException("failing(" + status + ", " + every + ") (expected: a status 200..599, every >= 1)");
+        }
+        misbehaviour.failing(status, Math.max(1, every));
+        return this;
+    }
+
+    /** How many requests were answered with the status of {@link #failing} instead of their echo. */
+    public long failuresAnswered() {
+        return misbehaviour.failuresAnswered();
+    }
+
+    /** The headers of the last plain echo or {@code /delay/MS} request answered (lower-case names), or none yet. */
+    public java.util.Map<String, String> lastHeaders() {
+        return misbehaviour.lastHeaders();
+    }
+
+    /** From now on, answers plain echoes and {@code /delay/MS} requests {@code extra} later; zero stops it. */
+    public HttpEchoServer slowedBy(Duration extra) {
+        misbehaviour.slowedBy(extra.toMillis());
         return this;
     }
 
@@ -164,6 +194,6 @@ public final class HttpEchoServer extends SampleServer {
     @Override
     ChannelHandler childHandler() {
         EchoResponses responses = new EchoResponses(name(), bodyBytesSent);
-        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served, held), http2);
+        return new EchoServerInitializer(() -> new HttpEchoHandler(responses, served, held, misbehaviour), http2);
     }
 }

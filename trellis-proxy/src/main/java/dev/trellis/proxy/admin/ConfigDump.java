@@ -8,6 +8,9 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.trellis.proxy.ProxyServer;
 import dev.trellis.proxy.balance.Endpoint;
+import dev.trellis.proxy.resilience.CircuitBreaker;
+import dev.trellis.proxy.resilience.OutlierDetector;
+import dev.trellis.proxy.resilience.RetryBudget;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.config.ProxyConfig;
@@ -81,17 +84,19 @@ final class ConfigDump {
         if (listener.tcpCluster() != null) {
             out.put("cluster", listener.tcpCluster().name());
         } else {
+            out.put("streamIdleTimeout", listener.http().streamIdleTimeout());
+            out.put("httpFilters", listener.http().filters());
             out.put("routes", listener.routes().routes().stream().map(ConfigDump::route).toList());
         }
         return out;
     }
 
     private static Map<String, Object> route(Route route) {
-        return Map.of(
-                "name", route.name(),
-                "destinations", route.clusters().stream()
-                        .map(c -> Map.of("cluster", c.name(), "weight", c.weight()))
-                        .toList());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", route.name());
+        out.put("destinations", route.clusters().stream().map(c -> Map.of("cluster", c.name(), "weight", c.weight())).toList());
+        out.put("policy", route.policy());
+        return out;
     }
 
     private static Map<String, Object> cluster(Cluster cluster) {
@@ -100,15 +105,50 @@ final class ConfigDump {
         out.put("service", cluster.service());
         out.put("http2", cluster.http2());
         out.put("lbPolicy", cluster.spec().lbPolicy());
-        out.put("endpoints", cluster.endpoints().stream().map(ConfigDump::endpoint).toList());
+        out.put("lbSettings", cluster.spec().lbSettings());
+        out.put("upstream", cluster.upstream());
+        out.put("circuitBreaker", breaker(cluster.breaker()));
+        if (cluster.retryBudget() != null) {
+            RetryBudget budget = cluster.retryBudget();
+            out.put("retryBudget", Map.of("policy", budget.policy(), "retriesAllowed", budget.retriesAllowed(),
+                    "retriesSkipped", budget.retriesSkipped()));
+        }
+        out.put("tierLoads", cluster.balancer().tierLoads());
+        OutlierDetector outlier = cluster.outlier();
+        out.put("endpoints", cluster.spec().endpoints().isEmpty() ? List.of()
+                : java.util.stream.IntStream.range(0, cluster.endpoints().size())
+                        .mapToObj(i -> endpoint(cluster.endpoints().get(i), cluster.spec().endpoints().get(i), outlier))
+                        .toList());
+        if (outlier != null) {
+            out.put("outlierDetection", outlier.stats());
+        }
         return out;
     }
 
-    private static Map<String, Object> endpoint(Endpoint endpoint) {
-        return Map.of(
-                "address", endpoint.toString(),
-                "labels", endpoint.labels(),
-                "activeRequests", endpoint.activeRequests());
+    /** Each limit with what is in use now and how often it overflowed. */
+    private static Map<String, Object> breaker(CircuitBreaker breaker) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (CircuitBreaker.Resource resource : CircuitBreaker.Resource.values()) {
+            out.put(resource.name().toLowerCase(java.util.Locale.ROOT), Map.of(
+                    "limit", breaker.policy().limit(resource),
+                    "active", breaker.active(resource),
+                    "overflows", breaker.overflows(resource)));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> endpoint(Endpoint endpoint, Cluster.EndpointSpec spec, OutlierDetector outlier) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("address", endpoint.toString());
+        out.put("labels", endpoint.labels());
+        out.put("locality", endpoint.locality().toString());
+        out.put("priority", spec.priority());
+        out.put("activeRequests", endpoint.activeRequests());
+        if (outlier != null) {
+            out.put("ejected", outlier.isEjected(endpoint));
+            outlier.hostStatus(endpoint, System.nanoTime()).ifPresent(status -> out.put("outlier", status));
+        }
+        return out;
     }
 
 }

@@ -12,11 +12,11 @@ import io.netty.handler.codec.http.HttpUtil;
  * neither {@code Content-Length} nor {@code Transfer-Encoding}: it gets a length when its body is
  * already whole, and chunked encoding when the body is still streaming.
  */
-final class Framing {
+public final class Framing {
     private Framing() {}
 
     /** For a response to an HTTP/1.1 client; {@code bodyless} for HEAD, 1xx, 204 and 304. */
-    static void responseForHttp1(HttpMessage response, boolean bodyless) {
+    public static void responseForHttp1(HttpMessage response, boolean bodyless) {
         if (bodyless || hasFraming(response.headers())) {
             return;
         }
@@ -28,7 +28,7 @@ final class Framing {
     }
 
     /** For a request from an HTTP/2 client going to an HTTP/1.1 server. */
-    static void requestFromHttp2(HttpMessage request) {
+    public static void requestFromHttp2(HttpMessage request) {
         if (hasFraming(request.headers())) {
             return;
         }

@@ -16,7 +16,7 @@ import java.util.Locale;
  * uses internally when it converts HTTP/2 to HTTP/1.x objects. Framing
  * ({@code Transfer-Encoding}) is left to {@link Framing}.
  */
-final class HopByHop {
+public final class HopByHop {
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
@@ -28,7 +28,7 @@ final class HopByHop {
      * @param keepUpgrade keep {@code Connection: upgrade} and {@code Upgrade} (WebSocket handshake)
      * @param fromHttp2 the message was converted from HTTP/2 and may carry Netty's names
      */
-    static void strip(HttpHeaders headers, boolean keepUpgrade, boolean fromHttp2) {
+    public static void strip(HttpHeaders headers, boolean keepUpgrade, boolean fromHttp2) {
         String connection = headers.get(HttpHeaderNames.CONNECTION);
         if (connection != null) {
             for (String token : connection.split(",")) {

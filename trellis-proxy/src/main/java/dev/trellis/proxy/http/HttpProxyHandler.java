@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The downstream end of an HTTP/1.1 connection, or of one HTTP/2 stream: turns each request into
- * an {@link Exchange} with an upstream, one at a time. Pipelined HTTP/1.1 requests wait, with
+ * a {@link DownstreamStream}, one at a time. Pipelined HTTP/1.1 requests wait, with
  * reading paused, until the response before them is complete.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
@@ -31,7 +31,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final ListenerContext listener;
     private final boolean http2;
     private ChannelHandlerContext ctx;
-    private Exchange exchange;
+    private DownstreamStream stream;
     private ArrayDeque<Object> pipelined;
     private int pauses;
     private boolean closing;
@@ -79,7 +79,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (exchange != null && exchange.requestComplete()) {
+        if (stream != null && stream.requestComplete()) {
             if (pipelined == null) {
                 pipelined = new ArrayDeque<>(4);
             }
@@ -96,16 +96,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 firstRequestSeen = true;
                 stopOfferingH2cUpgrade();
             }
-            if (exchange != null || closing) {
+            if (stream != null || closing) {
                 ReferenceCountUtil.release(msg);
                 ctx.close();
                 return;
             }
-            exchange = new Exchange(this, request);
-            exchange.start();
+            stream = new DownstreamStream(this, request);
+            stream.start();
         } else if (msg instanceof HttpContent content) {
-            if (exchange != null) {
-                exchange.requestContent(content);
+            if (stream != null) {
+                stream.requestContent(content);
             } else {
                 content.release(); // the rest of a body whose request was already answered
             }
@@ -123,24 +123,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (exchange != null) {
-            exchange.flushUpstream();
+        if (stream != null) {
+            stream.flushUpstream();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (exchange != null && ctx.channel().isWritable()) {
-            exchange.onDownstreamWritable();
+        if (stream != null && ctx.channel().isWritable()) {
+            stream.onDownstreamWritable();
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (exchange != null) {
-            exchange.onDownstreamClosed();
-            exchange = null;
+        if (stream != null) {
+            stream.onDownstreamClosed();
+            stream = null;
         }
         if (pipelined != null) {
             pipelined.forEach(ReferenceCountUtil::release);
@@ -167,7 +167,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Closes the connection now if idle, else once the current response is complete. */
     public void drain() {
-        if (exchange == null) {
+        if (stream == null) {
             ctx.close();
         } else {
             closing = true;
@@ -189,14 +189,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The exchange handed its connection over to a tunnel (WebSocket): this handler is done. */
-    void exchangeBecameTunnel() {
-        exchange = null;
+    /** The stream handed its connection over to a tunnel (WebSocket): this handler is done. */
+    void streamBecameTunnel() {
+        stream = null;
     }
 
-    /** Called by the current exchange once both its request and response are complete. */
-    void exchangeEnded(boolean keepConnection) {
-        exchange = null;
+    /** Called by the current stream once both its request and response are complete. */
+    void streamEnded(boolean keepConnection) {
+        stream = null;
         if (!keepConnection || closing()) {
             if (pipelined != null) {
                 pipelined.forEach(ReferenceCountUtil::release);
@@ -206,11 +206,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (pipelined != null && !pipelined.isEmpty()) {
-            while (!pipelined.isEmpty() && (exchange == null || !exchange.requestComplete())) {
+            while (!pipelined.isEmpty() && (stream == null || !stream.requestComplete())) {
                 dispatch(pipelined.poll());
             }
-            if (exchange != null) {
-                exchange.flushUpstream();
+            if (stream != null) {
+                stream.flushUpstream();
             }
             if (!pipelined.isEmpty()) {
                 return; // still waiting: the next response must complete first

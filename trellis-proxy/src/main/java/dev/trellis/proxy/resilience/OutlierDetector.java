@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +41,7 @@ public final class OutlierDetector {
     private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
 
     private final OutlierPolicy policy;
-    private final OutlierListener listener;
+    private volatile OutlierListener listener;
     private final long intervalNanos;
     private final long baseNanos;
     private final long maxNanos;
@@ -173,6 +174,11 @@ public final class OutlierDetector {
 
     public OutlierPolicy policy() {
         return policy;
+    }
+
+    /** Who is told of ejections from now on: the cluster that took this detector over, after an update. */
+    public void listener(OutlierListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /**

@@ -14,6 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Metrics {
     private final Map<Map<String, String>, RequestStats> requests = new ConcurrentHashMap<>();
+    private final Map<String, ClusterStats> clusters = new ConcurrentHashMap<>();
+
+    /** The resilience counters of the cluster named {@code name}, created on first use. */
+    public ClusterStats clusterStats(String name) {
+        return clusters.computeIfAbsent(name, ClusterStats::new);
+    }
 
     /** The stats for these labels, created on first use. Label order is kept in the output. */
     public RequestStats requestStats(Map<String, String> labels) {
@@ -59,7 +65,51 @@ public final class Metrics {
             appendLabels(out, stats.labels());
             out.append("} ").append(cumulative[cumulative.length - 1]).append('\n');
         }
+        appendClusterStats(out);
         return out.toString();
+    }
+
+    private void appendClusterStats(StringBuilder out) {
+        List<ClusterStats> all = new ArrayList<>(clusters.values());
+        all.sort((a, b) -> a.cluster().compareTo(b.cluster()));
+        counter(out, all, "upstream_rq_retry", "Retries sent.", s -> s.retries.sum());
+        counter(out, all, "upstream_rq_retry_success", "Requests that succeeded on a retry.", s -> s.retrySuccesses.sum());
+        counter(out, all, "upstream_rq_retry_overflow", "Retries skipped: no room in the retry budget or maxRetries.",
+                s -> s.retryOverflows.sum());
+        counter(out, all, "upstream_rq_retry_limit_exceeded", "Requests whose retries were used up.",
+                s -> s.retryLimitExceeded.sum());
+        counter(out, all, "upstream_rq_overflow", "Requests answered 503 at once: maxRequests reached.",
+                s -> s.requestOverflows.sum());
+        counter(out, all, "upstream_rq_pending_overflow", "Requests answered 503 at once: maxPendingRequests reached.",
+                s -> s.pendingOverflows.sum());
+        counter(out, all, "upstream_cx_overflow", "Connections not made: maxConnections reached.",
+                s -> s.connectionOverflows.sum());
+        counter(out, all, "upstream_rq_timeout", "Requests that ran out of their route timeout.", s -> s.timeouts.sum());
+        counter(out, all, "upstream_rq_per_try_timeout", "Tries that ran out of their per-try timeout.",
+                s -> s.perTryTimeouts.sum());
+        counter(out, all, "lb_locality_failover", "Picks sent to a locality tier past the caller's first.",
+                s -> s.failovers.sum());
+        counter(out, all, "upstream_rq_mirrored", "Mirrored copies of requests sent.", s -> s.mirrors.sum());
+        counter(out, all, "outlier_detection_ejections_enforced_total", "Endpoints ejected by outlier detection.",
+                s -> s.ejections.sum());
+        out.append("# HELP envoy_cluster_outlier_detection_ejections_active Endpoints ejected now.\n");
+        out.append("# TYPE envoy_cluster_outlier_detection_ejections_active gauge\n");
+        for (ClusterStats stats : all) {
+            out.append("envoy_cluster_outlier_detection_ejections_active{cluster_name=\"");
+            escape(out, stats.cluster());
+            out.append("\"} ").append(stats.ejectedNow()).append('\n');
+        }
+    }
+
+    private static void counter(StringBuilder out, List<ClusterStats> all, String name, String help,
+            java.util.function.ToLongFunction<ClusterStats> value) {
+        out.append("# HELP envoy_cluster_").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE envoy_cluster_").append(name).append(" counter\n");
+        for (ClusterStats stats : all) {
+            out.append("envoy_cluster_").append(name).append("{cluster_name=\"");
+            escape(out, stats.cluster());
+            out.append("\"} ").append(value.applyAsLong(stats)).append('\n');
+        }
     }
 
     private static void appendLabels(StringBuilder out, Map<String, String> labels) {

@@ -3,7 +3,8 @@ package dev.trellis.proxy.upstream;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FutureListener;
 import io.netty.util.concurrent.Promise;
-import java.net.InetSocketAddress;
+import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.resilience.Permit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +34,11 @@ final class Http2Pool {
 
     private final UpstreamPools owner;
     private final EventLoop loop;
-    private final InetSocketAddress address;
+    private final PoolKey key;
     private final UpstreamPools.Limits limits;
-    private final Map<InetSocketAddress, Http2Pool> registry;
+    private final Map<PoolKey, Http2Pool> registry;
+    /** The cluster as last asked for: its breaker bounds the connections made. */
+    private Cluster cluster;
     /** Oldest first; connections being made, taking streams, and draining after a GOAWAY. */
     private final List<PooledHttp2Connection> connections = new ArrayList<>(4);
     private final ArrayDeque<Promise<Lease>> pending = new ArrayDeque<>();
@@ -50,22 +53,29 @@ final class Http2Pool {
     private int announcedMaxStreams = ASSUMED_MAX_STREAMS;
 
     /** @param registry the loop's pools by address, which this one leaves once it holds nothing */
-    Http2Pool(UpstreamPools owner, EventLoop loop, InetSocketAddress address, UpstreamPools.Limits limits,
-            Map<InetSocketAddress, Http2Pool> registry) {
+    Http2Pool(UpstreamPools owner, EventLoop loop, PoolKey key, UpstreamPools.Limits limits, Map<PoolKey, Http2Pool> registry) {
         this.owner = owner;
         this.loop = loop;
-        this.address = address;
+        this.key = key;
         this.limits = limits;
         this.registry = registry;
     }
 
-    InetSocketAddress address() {
-        return address;
+    PoolKey key() {
+        return key;
+    }
+
+    Cluster cluster() {
+        return cluster;
+    }
+
+    void cluster(Cluster cluster) {
+        this.cluster = cluster;
     }
 
     /** The endpoint as {@code host:port}, for messages. */
     String endpoint() {
-        return address.getHostString() + ":" + address.getPort();
+        return key.address().getHostString() + ":" + key.address().getPort();
     }
 
     EventLoop loop() {
@@ -144,9 +154,13 @@ final class Http2Pool {
             }
         }
         while (pending.size() > expected && live < limits.http2ConnectionsPerEndpoint()) {
+            Permit permit = owner.connectionPermit(cluster);
+            if (permit == null) {
+                return; // the cluster has its maximum: wait for a stream, or for a connection to close
+            }
             PooledHttp2Connection connection = new PooledHttp2Connection(this);
             connections.add(connection); // first: it may close, and leave, at once
-            connection.connect(owner);
+            connection.connect(owner, permit);
             live++;
             expected += Math.max(1, announcedMaxStreams);
         }
@@ -185,6 +199,13 @@ final class Http2Pool {
         dispatch();
     }
 
+    /** Connections of the cluster closed somewhere: make those the waiting requests need, if now allowed. */
+    void permitsFreed() {
+        if (!pending.isEmpty()) {
+            connectIfNeeded();
+        }
+    }
+
     /** The connection's peer announced its limit (first SETTINGS, or a later one). */
     void limitAnnounced(int maxStreams) {
         announcedMaxStreams = maxStreams;
@@ -200,7 +221,7 @@ final class Http2Pool {
             scheduleDispatch();
         }
         if (connections.isEmpty() && pending.isEmpty()) {
-            registry.remove(address, this);
+            registry.remove(key, this);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.trellis.proxy.upstream;
 
+import dev.trellis.proxy.resilience.Permit;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -19,6 +20,8 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -66,6 +69,7 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private Throwable failure;
     private ChannelFuture connect;
     private ScheduledFuture<?> settingsTimeout;
+    private long streamsOpened;
 
     PooledHttp2Connection(Http2Pool pool) {
         this.pool = pool;
@@ -75,12 +79,16 @@ final class PooledHttp2Connection implements ChannelFutureListener {
      * Starts connecting. The pool, which holds this connection already, hears of it again when it
      * is ready, its peer changes its limit, or it closes (which may be at once).
      */
-    void connect(UpstreamPools pools) {
-        connect = pools.connect(pool.loop(), pool.address(), new Init());
+    void connect(UpstreamPools pools, Permit permit) {
+        connect = pools.connect(pool.loop(), pool.key(), pool.cluster(), permit, new Init());
         channel = connect.channel();
         streams = new Http2StreamChannelBootstrap(channel).handler(STREAM);
         connect.addListener(this::connected);
         channel.closeFuture().addListener(f -> closed());
+    }
+
+    private long connectTimeoutMillis() {
+        return pool.cluster().upstream().connectTimeout().toMillis();
     }
 
     boolean connecting() {
@@ -100,9 +108,17 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         return local.maxActiveStreams() - Math.max(open, local.numActiveStreams());
     }
 
-    /** Opens a stream for {@code promise}, which the caller checked was free; its slot frees when it closes. */
+    /**
+     * Opens a stream for {@code promise}, which the caller checked was free; its slot frees when it
+     * closes. A connection that reached the cluster's {@code maxRequestsPerConnection} takes no
+     * more, and closes once its streams are done.
+     */
     void openStream(Promise<Lease> promise) {
         open++;
+        long max = pool.cluster().upstream().maxRequestsPerConnection();
+        if (max > 0 && ++streamsOpened >= max && state == State.READY) {
+            state = State.DRAINING;
+        }
         Future<Http2StreamChannel> opened = streams.open();
         if (opened.isDone()) {
             streamOpened(opened, promise);
@@ -158,14 +174,14 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         }
         if (state == State.CONNECTING) {
             settingsTimeout = channel.eventLoop().schedule(
-                    this::noSettings, UpstreamPools.CONNECT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                    this::noSettings, connectTimeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
     private void noSettings() {
         if (state == State.CONNECTING) {
             failure = new ConnectTimeoutException("no HTTP/2 SETTINGS from " + pool.endpoint() + " within "
-                    + UpstreamPools.CONNECT_TIMEOUT_MILLIS + " ms of connecting: is it an HTTP/2 (h2c) server?");
+                    + connectTimeoutMillis() + " ms of connecting: is it an HTTP/2 (h2c) server?");
             channel.close();
         }
     }
@@ -236,6 +252,10 @@ final class PooledHttp2Connection implements ChannelFutureListener {
                     streamEnded(); // Netty's count went down: a slot may be free now
                 }
             });
+            java.time.Duration idle = pool.cluster().upstream().idleTimeout();
+            if (!idle.isZero()) {
+                ch.pipeline().addLast(new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
+            }
             ch.pipeline().addLast(codec, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new ConnectionFrames());
         }
     }
@@ -253,6 +273,18 @@ final class PooledHttp2Connection implements ChannelFutureListener {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        /** Past the cluster's idle timeout with no stream open, the connection closes. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                if (open == 0 && http2.numActiveStreams() == 0) {
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

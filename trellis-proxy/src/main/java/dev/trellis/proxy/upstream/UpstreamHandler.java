@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 
@@ -20,12 +21,30 @@ import java.io.IOException;
  * {@link UnprocessedRequestException}, and may send the request again.
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    private final long maxRequests;
+    private long requests;
     private ResponseSink sink;
     private Throwable failure;
     private UnprocessedRequestException unprocessed;
 
+    /** A handler for an HTTP/2 stream, which serves one request. */
+    public UpstreamHandler() {
+        this(0);
+    }
+
+    /** @param maxRequests requests the connection serves before it is closed; 0 for no limit */
+    public UpstreamHandler(long maxRequests) {
+        this.maxRequests = maxRequests;
+    }
+
     public void bind(ResponseSink sink) {
         this.sink = sink;
+        requests++;
+    }
+
+    /** Whether the connection has served as many requests as it may ({@code maxRequestsPerConnection}). */
+    boolean used() {
+        return maxRequests > 0 && requests >= maxRequests;
     }
 
     public void unbind() {
@@ -57,10 +76,19 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /** An idle connection past its idle timeout closes; one serving a request is left to the request's timeouts. */
+    private void onIdle(ChannelHandlerContext ctx) {
+        if (sink == null) {
+            ctx.close();
+        }
+    }
+
     /** Netty's multiplexer passes a stream's RST_STREAM, and a GOAWAY above it, as events; the close follows. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof Http2ResetFrame reset) {
+        if (evt instanceof IdleStateEvent) {
+            onIdle(ctx);
+        } else if (evt instanceof Http2ResetFrame reset) {
             long code = reset.errorCode();
             if (code == Http2Error.REFUSED_STREAM.code()) {
                 unprocessed = new UnprocessedRequestException("upstream refused the stream (REFUSED_STREAM)");

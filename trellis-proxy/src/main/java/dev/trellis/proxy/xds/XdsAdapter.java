@@ -40,7 +40,8 @@ public final class XdsAdapter {
             Cluster.Spec spec = ClusterAdapter.spec(cluster, resources.endpoints(), refusals);
             if (spec != null) {
                 Cluster running = previous == null ? null : previous.clusters().get(spec.name());
-                clusters.put(spec.name(), running != null && running.spec().equals(spec) ? running : new Cluster(spec, running));
+                clusters.put(spec.name(), running != null && running.spec().equals(spec) ? running
+                        : new Cluster(spec, running, metrics.clusterStats(spec.name())));
             }
         }
         Labels labels = new Labels(bootstrap);

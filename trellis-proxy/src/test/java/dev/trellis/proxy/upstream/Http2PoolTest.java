@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.trellis.proxy.balance.Endpoint;
+import dev.trellis.proxy.balance.LbPolicy;
+import dev.trellis.proxy.config.Cluster;
+import java.util.List;
 import dev.trellis.testing.HttpEchoServer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -32,6 +35,7 @@ class Http2PoolTest {
     final EventLoop loop = group.next();
     final UpstreamPools pools = new UpstreamPools(NioSocketChannel.class, new UpstreamPools.Limits(1, 1));
     HttpEchoServer backend;
+    Cluster cluster;
 
     @AfterEach
     void stop() {
@@ -46,7 +50,13 @@ class Http2PoolTest {
     }
 
     Future<Lease> open(Endpoint endpoint) throws Exception {
-        return onLoop(() -> pools.open(loop, endpoint, true));
+        return onLoop(() -> pools.open(loop, cluster, endpoint));
+    }
+
+    /** An HTTP/2 cluster of one endpoint, whose breaker sets no limit of its own. */
+    static Cluster http2Cluster(int port) {
+        return new Cluster(new Cluster.Spec("outbound|80||h2", "h2", true,
+                List.of(new Cluster.EndpointSpec("127.0.0.1", port, Map.of())), LbPolicy.ROUND_ROBIN), null);
     }
 
     static Lease leased(Future<Lease> future) {
@@ -58,7 +68,8 @@ class Http2PoolTest {
     @Test
     void atTheLimitsRequestsWaitInOrderOverflowAndLeaveTheQueueWhenCancelled() throws Exception {
         backend = new HttpEchoServer("one-stream").maxConcurrentStreams(1).start();
-        Endpoint endpoint = new Endpoint("127.0.0.1", backend.port(), Map.of());
+        cluster = http2Cluster(backend.port());
+        Endpoint endpoint = cluster.endpoints().get(0);
 
         Lease first = leased(open(endpoint));
         Future<Lease> second = open(endpoint);
@@ -89,7 +100,8 @@ class Http2PoolTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        Endpoint nobody = new Endpoint("127.0.0.1", closedPort, Map.of());
+        cluster = http2Cluster(closedPort);
+        Endpoint nobody = cluster.endpoints().get(0);
 
         Future<Lease> waiting = open(nobody);
 

@@ -1,0 +1,539 @@
+package dev.trellis.proxy.http;
+
+import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.http.filter.FilterCallbacks;
+import dev.trellis.proxy.http.filter.FilterChain;
+import dev.trellis.proxy.http.router.Downstream;
+import dev.trellis.proxy.http.router.Router;
+import dev.trellis.proxy.listener.ListenerContext;
+import dev.trellis.proxy.route.Route;
+import dev.trellis.proxy.tcp.RelayHandler;
+import dev.trellis.proxy.telemetry.RequestStats;
+import dev.trellis.proxy.upstream.Lease;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client's side of one request: its framing and keep-alive, the filter chain it runs, local
+ * replies, the WebSocket tunnel, its stream idle timeout, and the {@link RequestRecord} telemetry
+ * reads. Hands the request to a {@link Router} once the filters let it through. Runs on the event
+ * loop of the downstream channel, which is also the loop of its upstream connections.
+ */
+final class DownstreamStream implements Downstream, FilterCallbacks {
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+
+    private final HttpProxyHandler handler;
+    private final ChannelHandlerContext ctx;
+    private final boolean http2;
+    private final ListenerContext listener;
+    private final ListenerConfig config;
+    private final FilterChain filters;
+    private final RequestRecord record = new RequestRecord();
+    private HttpRequest request;
+    /** The client's HTTP version; the request goes upstream as HTTP/1.1 whatever it was. */
+    private HttpVersion clientVersion;
+    private boolean keepAlive;
+    private boolean bodyless;
+    private boolean headRequest;
+    private boolean webSocket;
+    private boolean grpc;
+    private Route route;
+    private Router router;
+    /** The filter that stopped the chain, to resume after. */
+    private int filterIndex;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean responseComplete;
+    private boolean discardBody;
+    private boolean readingPaused;
+    private boolean done;
+    private long idleNanos;
+    private long lastActivity;
+    private ScheduledFuture<?> idleTimer;
+
+    DownstreamStream(HttpProxyHandler handler, HttpRequest request) {
+        this.handler = handler;
+        this.ctx = handler.ctx();
+        this.http2 = handler.http2();
+        this.listener = handler.listener();
+        ListenerContext.Current current = listener.current();
+        this.config = current.config();
+        this.filters = current.filters();
+        this.request = request;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    void start() {
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            ReferenceCountUtil.release(request);
+            request = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(), request.headers());
+            rejectMalformed(decoded.cause());
+            return;
+        }
+        clientVersion = request.protocolVersion();
+        keepAlive = http2 || HttpUtil.isKeepAlive(request);
+        headRequest = HttpMethod.HEAD.equals(request.method());
+        webSocket = !http2 && config.webSocket() && isWebSocketUpgrade(request.headers());
+        grpc = http2 && LocalReply.isGrpc(request.headers());
+        HttpContent firstBody = null;
+        if (request instanceof FullHttpRequest full) {
+            // Head and body apart, so the body can be held for a retry like any other.
+            requestComplete = true;
+            firstBody = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            request = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+            bodyless = !firstBody.content().isReadable();
+        } else {
+            bodyless = !http2 && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+        }
+        startIdleTimer();
+        prepareRequest();
+        route = config.routes().match(request);
+        if (route == null) {
+            if (firstBody != null) {
+                firstBody.release();
+            }
+            respond(HttpResponseStatus.NOT_FOUND, -1, "no route matched " + request.method() + " "
+                    + request.headers().get(HttpHeaderNames.HOST, "") + request.uri() + " on listener " + config.name(),
+                    ResponseFlag.NO_ROUTE);
+            return;
+        }
+        router = new Router(this, route, listener);
+        if (firstBody != null) {
+            router.onRequestBody(firstBody);
+        }
+        runFilters(0);
+    }
+
+    /** What the connection manager does to every request before routing: Envoy's HCM headers. */
+    private void prepareRequest() {
+        HttpHeaders headers = request.headers();
+        HopByHop.strip(headers, webSocket, http2);
+        if (!headers.contains(X_REQUEST_ID)) {
+            headers.set(X_REQUEST_ID, RequestIds.next());
+        }
+        String client = handler.clientIp();
+        if (client != null) {
+            String forwarded = headers.get(X_FORWARDED_FOR);
+            headers.set(X_FORWARDED_FOR, forwarded == null ? client : forwarded + ", " + client);
+        }
+        if (!headers.contains(X_FORWARDED_PROTO)) {
+            headers.set(X_FORWARDED_PROTO, HTTP);
+        }
+    }
+
+    private void runFilters(int from) {
+        filterIndex = filters.run(from, this);
+        if (filterIndex == filters.size() && !done && !responseStarted) {
+            router.start();
+        }
+    }
+
+    void requestContent(HttpContent content) {
+        touch();
+        if (content.decoderResult().isFailure()) {
+            content.release(); // a broken body (a bad chunk): the upstream must not take it as whole
+            if (responseStarted) {
+                reset(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+            } else {
+                if (router != null) {
+                    router.requestBodyUnwanted();
+                }
+                rejectMalformed(content.decoderResult().cause());
+            }
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (discardBody || done || router == null) {
+            content.release();
+        } else {
+            router.onRequestBody(content);
+        }
+        if (last) {
+            maybeEnd();
+        }
+    }
+
+    void flushUpstream() {
+        if (router != null) {
+            router.flushUpstream();
+        }
+    }
+
+    void onDownstreamWritable() {
+        if (router != null) {
+            router.onDownstreamWritable();
+        }
+    }
+
+    void onDownstreamClosed() {
+        if (!done) {
+            record.flag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+            abort();
+        }
+    }
+
+    // Downstream: what the router sees.
+
+    @Override
+    public HttpRequest request() {
+        return request;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public boolean grpc() {
+        return grpc;
+    }
+
+    @Override
+    public boolean webSocket() {
+        return webSocket;
+    }
+
+    @Override
+    public boolean http2() {
+        return http2;
+    }
+
+    @Override
+    public RequestRecord record() {
+        return record;
+    }
+
+    @Override
+    public String clientIp() {
+        return handler.clientIp();
+    }
+
+    @Override
+    public void pauseReading() {
+        if (!readingPaused) {
+            readingPaused = true;
+            handler.pause(HttpProxyHandler.WAIT_UPSTREAM);
+        }
+    }
+
+    @Override
+    public void resumeReading() {
+        if (readingPaused) {
+            readingPaused = false;
+            handler.resume(HttpProxyHandler.WAIT_UPSTREAM);
+        }
+    }
+
+    @Override
+    public boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public boolean responseStarted() {
+        return responseStarted;
+    }
+
+    @Override
+    public void sendInterim(HttpObject part) {
+        touch();
+        responseStarted = true; // a 1xx reached the client: nothing is retried now
+        ctx.write(part, ctx.voidPromise());
+        if (part instanceof LastHttpContent) {
+            ctx.flush(); // 100 Continue: the client waits for it before sending the body
+        }
+    }
+
+    @Override
+    public void sendHead(HttpResponse response) {
+        touch();
+        int code = response.status().code();
+        record.status(code);
+        responseStarted = true;
+        if (!http2) {
+            HttpHeaders headers = response.headers();
+            boolean bodylessResponse = headRequest || code == 204 || code == 304;
+            if (clientVersion == HttpVersion.HTTP_1_0 && !bodylessResponse && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                HttpUtil.setTransferEncodingChunked(response, false); // HTTP/1.0 has no chunks: close instead
+                keepAlive = false;
+            } else {
+                Framing.responseForHttp1(response, bodylessResponse);
+            }
+            if (!keepAlive || handler.closing()) {
+                keepAlive = false;
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (clientVersion == HttpVersion.HTTP_1_0) {
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        ctx.write(response, ctx.voidPromise());
+        if (response instanceof LastHttpContent) {
+            responseComplete = true;
+            maybeEnd();
+        }
+    }
+
+    @Override
+    public void sendBody(HttpContent content) {
+        touch();
+        ctx.write(content, ctx.voidPromise());
+        if (content instanceof LastHttpContent && !done) {
+            responseComplete = true;
+            maybeEnd();
+        }
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void respond(HttpResponseStatus status, int grpcStatus, String message, ResponseFlag flag) {
+        if (flag != null) {
+            record.flag(flag);
+        }
+        if (responseStarted) {
+            reset(flag);
+            return;
+        }
+        record.status(grpc ? HttpResponseStatus.OK.code() : status.code());
+        responseStarted = true;
+        responseComplete = true;
+        discardBody = true;
+        if (router != null) {
+            router.end();
+        }
+        FullHttpResponse response = LocalReply.of(status, grpcStatus, message, grpc);
+        if (!http2 && (!keepAlive || handler.closing() || (!requestComplete && !bodyless))) {
+            // Rather than read a body nobody wants, close once the answer is out.
+            keepAlive = false;
+            requestComplete = true;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        maybeEnd();
+    }
+
+    @Override
+    public void reset(ResponseFlag flag) {
+        if (flag != null) {
+            record.flag(flag);
+        }
+        if (!done) {
+            abort();
+        }
+    }
+
+    @Override
+    public void tunnel(HttpResponse response, Lease upstream) {
+        record.status(101);
+        responseStarted = true;
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        done = true;
+        cancelIdleTimer();
+        recordStats();
+        handler.streamBecameTunnel();
+
+        Channel client = ctx.channel();
+        Channel server = upstream.channel();
+        upstream.handler().unbind();
+        ChannelPipeline down = client.pipeline();
+        ChannelPipeline up = server.pipeline();
+        down.addLast(new RelayHandler(server));
+        up.addLast(new RelayHandler(client));
+        down.remove(handler);
+        if (down.get(HttpServerUpgradeHandler.class) != null) {
+            down.remove(HttpServerUpgradeHandler.class);
+        }
+        down.remove(HttpServerCodec.class);
+        up.remove(upstream.handler());
+        up.remove(HttpClientCodec.class);
+        if (up.get(io.netty.handler.timeout.IdleStateHandler.class) != null) {
+            up.remove(io.netty.handler.timeout.IdleStateHandler.class);
+        }
+        client.config().setAutoRead(true);
+        server.config().setAutoRead(true);
+    }
+
+    // FilterCallbacks: what the filters see.
+
+    @Override
+    public Route route() {
+        return route;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void flag(ResponseFlag flag) {
+        record.flag(flag);
+    }
+
+    @Override
+    public void resume() {
+        if (!done && !responseStarted) {
+            runFilters(filterIndex + 1);
+        }
+    }
+
+    @Override
+    public boolean ended() {
+        return done || responseStarted;
+    }
+
+    // Ends.
+
+    private void rejectMalformed(Throwable cause) {
+        HttpResponseStatus code = cause instanceof TooLongHttpHeaderException
+                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : cause instanceof TooLongHttpLineException
+                        ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                        : HttpResponseStatus.BAD_REQUEST;
+        keepAlive = false; // the decoder cannot find the next request in what follows
+        grpc = false;
+        respond(code, -1, (cause instanceof TooLongFrameException ? "request too large: " : "malformed request: ")
+                + describe(cause), null);
+    }
+
+    private void maybeEnd() {
+        if (done || !responseComplete) {
+            return;
+        }
+        if (!requestComplete) {
+            if (!discardBody) {
+                // The server answered before the body was sent: read the rest and drop it. The
+                // response is whole: flush it now, as the upstream read that would have is gone
+                // (a gRPC server may end a call whose client still streams, which waits for it).
+                discardBody = true;
+                if (router != null) {
+                    router.requestBodyUnwanted();
+                }
+                ctx.flush();
+                resumeReading();
+            }
+            return;
+        }
+        done = true;
+        cancelIdleTimer();
+        recordStats();
+        ctx.flush();
+        if (router != null) {
+            router.end();
+        }
+        resumeReading();
+        handler.streamEnded(keepAlive);
+    }
+
+    /** Ends the request at once, closing both sides (an HTTP/2 stream is reset). */
+    private void abort() {
+        done = true;
+        cancelIdleTimer();
+        if (router != null) {
+            router.end();
+        }
+        recordStats();
+        ctx.close();
+    }
+
+    private void recordStats() {
+        RequestStats stats = route != null && router != null && router.destination() != null
+                ? router.destination().stats()
+                : config.unrouted();
+        stats.record(record.status(), System.nanoTime() - record.startNanos());
+    }
+
+    // The stream idle timeout: one timer per request, pushed back lazily by the activity it sees.
+
+    private void startIdleTimer() {
+        idleNanos = config.http().streamIdleTimeout().toNanos();
+        if (idleNanos > 0) {
+            lastActivity = System.nanoTime();
+            idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void touch() {
+        if (idleNanos > 0) {
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    private void checkIdle() {
+        if (done) {
+            return;
+        }
+        long idle = System.nanoTime() - lastActivity;
+        if (idle < idleNanos) {
+            idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        idleTimer = null;
+        if (responseStarted) {
+            reset(ResponseFlag.STREAM_IDLE_TIMEOUT);
+        } else {
+            respond(HttpResponseStatus.REQUEST_TIMEOUT, -1, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT);
+        }
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message != null ? message : cause.getClass().getSimpleName();
+    }
+
+    private static boolean isWebSocketUpgrade(HttpHeaders headers) {
+        return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && headers.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+}
