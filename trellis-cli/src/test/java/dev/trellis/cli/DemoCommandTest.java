@@ -103,7 +103,7 @@ class DemoCommandTest {
     /** The client sidecar's istio_requests_total line for 200s on a route to a subset, up to its value. */
     private static String requestsTotal(String route, String subset) {
         return "(?m)^  istio_requests_total\\{.*route_name=\"" + route + "\",upstream_cluster=\"outbound\\|80\\|" + subset
-                + "\\|catalog\\..*response_code=\"200\"} ";
+                + "\\|catalog\\..*response_code=\"200\",response_flags=\"-\"} ";
     }
 
     /** One row of the phases table: requests, then catalog-v1's and catalog-v2's count and share, then errors. */

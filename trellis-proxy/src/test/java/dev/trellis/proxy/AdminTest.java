@@ -104,8 +104,8 @@ class AdminTest {
                 + "destination_service_namespace=\"shop\"";
         assertThat(metrics)
                 .contains("# TYPE istio_requests_total counter")
-                .contains("istio_requests_total{" + labels + ",route_name=\"teapot\",upstream_cluster=\"outbound|80||app.shop.svc.cluster.local\",response_code=\"418\"} 3")
-                .contains("istio_requests_total{" + labels + ",route_name=\"rest\",upstream_cluster=\"outbound|80||app.shop.svc.cluster.local\",response_code=\"200\"}")
+                .contains("istio_requests_total{" + labels + ",route_name=\"teapot\",upstream_cluster=\"outbound|80||app.shop.svc.cluster.local\",response_code=\"418\",response_flags=\"-\"} 3")
+                .contains("istio_requests_total{" + labels + ",route_name=\"rest\",upstream_cluster=\"outbound|80||app.shop.svc.cluster.local\",response_code=\"200\",response_flags=\"-\"}")
                 .contains("# TYPE istio_request_duration_milliseconds histogram")
                 .containsPattern("istio_request_duration_milliseconds_bucket\\{" + java.util.regex.Pattern.quote(labels)
                         + ",route_name=\"teapot\",[^}]*le=\"\\+Inf\"\\} 3");

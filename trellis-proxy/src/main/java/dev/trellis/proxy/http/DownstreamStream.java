@@ -1,5 +1,6 @@
 package dev.trellis.proxy.http;
 
+import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.http.filter.FilterCallbacks;
 import dev.trellis.proxy.http.filter.FilterChain;
@@ -484,7 +485,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         RequestStats stats = route != null && router != null && router.destination() != null
                 ? router.destination().stats()
                 : config.unrouted();
-        stats.record(record.status(), System.nanoTime() - record.startNanos());
+        stats.record(record.status(), record.flags(), System.nanoTime() - record.startNanos());
     }
 
     // The stream idle timeout: one timer per request, pushed back lazily by the activity it sees.

@@ -1,5 +1,7 @@
 package dev.trellis.proxy.http;
 
+import dev.trellis.proxy.telemetry.ResponseFlag;
+
 /**
  * What happened to one request, for telemetry and access logs: its status, response flags, tries
  * and when it started. Written on the request's event loop only.

@@ -38,11 +38,11 @@ public final class Metrics {
             for (int code = 0; code < 600; code++) {
                 long n = stats.count(code);
                 if (n > 0) {
-                    out.append("istio_requests_total{");
-                    appendLabels(out, stats.labels());
-                    out.append(",response_code=\"").append(code).append("\"} ").append(n).append('\n');
+                    requestsTotal(out, stats, code, "-", n);
                 }
             }
+            new java.util.TreeMap<>(stats.flagged()).forEach((key, count) ->
+                    requestsTotal(out, stats, (int) (key >>> 32), ResponseFlag.render(key.intValue()), count.sum()));
         }
 
         out.append("# HELP istio_request_duration_milliseconds Time from request start to response end.\n");
@@ -110,6 +110,13 @@ public final class Metrics {
             escape(out, stats.cluster());
             out.append("\"} ").append(value.applyAsLong(stats)).append('\n');
         }
+    }
+
+    private static void requestsTotal(StringBuilder out, RequestStats stats, int code, String flags, long count) {
+        out.append("istio_requests_total{");
+        appendLabels(out, stats.labels());
+        out.append(",response_code=\"").append(code).append("\",response_flags=\"").append(flags).append("\"} ")
+                .append(count).append('\n');
     }
 
     private static void appendLabels(StringBuilder out, Map<String, String> labels) {

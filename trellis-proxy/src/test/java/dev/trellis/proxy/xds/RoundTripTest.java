@@ -319,11 +319,11 @@ class RoundTripTest {
                 .contains("istio_requests_total{reporter=\"source\",source_workload=\"web\",source_workload_namespace=\"shop\","
                         + "destination_service=\"catalog.shop.svc.cluster.local\",destination_service_name=\"catalog\","
                         + "destination_service_namespace=\"shop\",route_name=\"exact\","
-                        + "upstream_cluster=\"outbound|80|v1|catalog.shop.svc.cluster.local\",response_code=\"200\"} 1")
+                        + "upstream_cluster=\"outbound|80|v1|catalog.shop.svc.cluster.local\",response_code=\"200\",response_flags=\"-\"} 1")
                 .contains("istio_requests_total{reporter=\"destination\",destination_workload=\"web\",destination_workload_namespace=\"shop\","
                         + "destination_service=\"web.shop.svc.cluster.local\",destination_service_name=\"web\","
                         + "destination_service_namespace=\"shop\",route_name=\"inbound|15006\",upstream_cluster=\"inbound|8080||\","
-                        + "response_code=\"204\"} 1");
+                        + "response_code=\"204\",response_flags=\"-\"} 1");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.trellis.proxy.http.filter;
 
-import dev.trellis.proxy.http.ResponseFlag;
+import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.route.Route;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;

@@ -1,6 +1,6 @@
 package dev.trellis.proxy.http.filter;
 
-import dev.trellis.proxy.http.ResponseFlag;
+import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.route.RateLimit;
 import dev.trellis.proxy.route.Route;
 import dev.trellis.proxy.route.RouteTable;

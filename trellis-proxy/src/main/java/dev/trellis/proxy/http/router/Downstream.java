@@ -1,7 +1,7 @@
 package dev.trellis.proxy.http.router;
 
 import dev.trellis.proxy.http.RequestRecord;
-import dev.trellis.proxy.http.ResponseFlag;
+import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.upstream.Lease;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;

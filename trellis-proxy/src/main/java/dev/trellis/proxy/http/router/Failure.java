@@ -1,6 +1,6 @@
 package dev.trellis.proxy.http.router;
 
-import dev.trellis.proxy.http.ResponseFlag;
+import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.resilience.LocalOriginFailure;
 
 /** How a try ended without a response from its endpoint. */

@@ -5,7 +5,7 @@ import dev.trellis.proxy.balance.PickContext;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.http.Framing;
 import dev.trellis.proxy.http.HopByHop;
-import dev.trellis.proxy.http.ResponseFlag;
+import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.listener.ListenerContext;
 import dev.trellis.proxy.resilience.CircuitBreaker;
 import dev.trellis.proxy.resilience.Permit;

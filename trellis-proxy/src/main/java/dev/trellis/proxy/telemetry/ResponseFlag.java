@@ -1,4 +1,4 @@
-package dev.trellis.proxy.http;
+package dev.trellis.proxy.telemetry;
 
 /**
  * Why a request ended the way it did, beyond its status: Envoy's response flags, by their short
@@ -44,7 +44,7 @@ public enum ResponseFlag {
         return shortName;
     }
 
-    int bit() {
+    public int bit() {
         return 1 << ordinal();
     }
 
