@@ -20,6 +20,7 @@ import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
 import dev.trellis.xds.snapshot.ProxySnapshotBuilder;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.route.v3.HedgePolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -368,14 +369,18 @@ class RoundTripTest {
 
         String routes = "catalog.shop.svc.cluster.local:80";
         RouteConfiguration config = resources.routes().get(routes);
-        RouteConfiguration timed = config.toBuilder().setVirtualHosts(0, config.getVirtualHosts(0).toBuilder()
-                .setRoutes(0, config.getVirtualHosts(0).getRoutes(0).toBuilder()
-                        .setRoute(config.getVirtualHosts(0).getRoutes(0).getRoute().toBuilder()
-                                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3)))))
+        var action = config.getVirtualHosts(0).getRoutes(0).getRoute().toBuilder();
+        action.getRetryPolicyBuilder().setPerTryIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3));
+        action.setHedgePolicy(HedgePolicy.getDefaultInstance());
+        RouteConfiguration hedged = config.toBuilder().setVirtualHosts(0, config.getVirtualHosts(0).toBuilder()
+                        .setRoutes(0, config.getVirtualHosts(0).getRoutes(0).toBuilder().setRoute(action)))
                 .build();
-        XdsResources withTimeout = resources.with(XdsType.ROUTE, replace(resources.routes(), routes, timed));
-        assertThatThrownBy(() -> adapter.adapt(proxy, withTimeout, null))
-                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.timeout: 3s");
+        XdsResources withHedging = resources.with(XdsType.ROUTE, replace(resources.routes(), routes, hedged));
+        assertThatThrownBy(() -> adapter.adapt(proxy, withHedging, null))
+                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.hedge_policy: "
+                        + "not supported by Trellis (expected: unset)")
+                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.retry_policy"
+                        + ".per_try_idle_timeout: not supported by Trellis (expected: unset)");
     }
 
     @Test

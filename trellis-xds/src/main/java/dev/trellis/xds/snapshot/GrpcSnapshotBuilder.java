@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -130,17 +131,18 @@ public final class GrpcSnapshotBuilder {
             for (HttpRoute route : vs.http()) {
                 String where = vs.meta() + ": route " + route.name();
                 GrpcRoutes.adapt(route, where, problems::add, ignored::add).ifPresent(adapted -> Routes
-                        .translate(adapted, vs.meta().ref(), d -> target(d.destination(), where, port))
+                        .translate(adapted, vs.meta().ref(), d -> target(d, where, port))
                         .forEach(r -> grpcRoutes.add(GrpcRoutes.finish(r))));
             }
         }
         String own = service.meta() + ": port " + port;
         if (virtualServices.isEmpty()) {
-            Routes.translate(Routes.direct(Destinations.whole(host, port)), service.meta().ref(), d -> target(d.destination(), own, port))
+            Routes.translate(Routes.direct(Destinations.whole(host, port)), service.meta().ref(), d -> target(d, own, port))
                     .forEach(r -> grpcRoutes.add(GrpcRoutes.finish(r)));
         }
         routes.put(name, GrpcRoutes.routeConfiguration(name, host, port, grpcRoutes));
-        listeners.put(name, Listeners.api(name, name));
+        List<HttpFilter> filters = Routes.injectFaults(grpcRoutes) ? List.of(HttpFilters.fault()) : List.of();
+        listeners.put(name, Listeners.api(name, name, filters));
         Destinations.wholeAndSubsets(mesh, host, port).forEach(d -> target(d, own, port));
     }
 

@@ -371,21 +371,28 @@ class GrpcSnapshotBuilderTest {
                           match: [{uri: {prefix: /a}, ignoreUriCase: true, method: {prefix: PO}, headers: {x-a: {regex: "a.*"}}}]
                           headers: {request: {set: {x-from: mesh}}, response: {add: {x-to: client}}}
                           rewrite: {uri: /b}
+                          timeout: 3s
+                          retries: {attempts: 3, perTryTimeout: 1s, retryOn: "5xx,unavailable,503", retryRemoteLocalities: true, backoff: 10ms}
+                          fault: {delay: {fixedDelay: 1s, percentage: {value: 1}}}
+                          mirror: {host: catalog, subset: v2}
                           route:
                           - {destination: {host: catalog, subset: v1}, weight: 40, headers: {response: {set: {x-v: "1"}}}}
                           - {destination: {host: catalog, subset: v2}, weight: 60}
                         """)).resources();
-        Map<String, Set<String>> allowed = Map.of(
-                "envoy.config.route.v3.RouteConfiguration", Set.of("name", "virtual_hosts"),
-                "envoy.config.route.v3.VirtualHost", Set.of("name", "domains", "routes"),
-                "envoy.config.route.v3.Route", Set.of("name", "match", "route"),
-                "envoy.config.route.v3.RouteMatch", Set.of("prefix", "path", "safe_regex", "case_sensitive", "headers"),
-                "envoy.config.route.v3.HeaderMatcher", Set.of("name", "string_match"),
-                "envoy.config.route.v3.RouteAction", Set.of("cluster", "weighted_clusters", "hash_policy"),
-                "envoy.config.route.v3.WeightedCluster", Set.of("clusters"),
-                "envoy.config.route.v3.WeightedCluster.ClusterWeight", Set.of("name", "weight"),
-                "envoy.config.route.v3.RouteAction.HashPolicy", Set.of("header", "terminal"),
-                "envoy.config.cluster.v3.Cluster", Set.of("name", "type", "eds_cluster_config", "lb_policy", "metadata"));
+        Map<String, Set<String>> allowed = Map.ofEntries(
+                Map.entry("envoy.config.route.v3.RouteConfiguration", Set.of("name", "virtual_hosts")),
+                Map.entry("envoy.config.route.v3.VirtualHost", Set.of("name", "domains", "routes")),
+                Map.entry("envoy.config.route.v3.Route", Set.of("name", "match", "route", "typed_per_filter_config")),
+                Map.entry("envoy.config.route.v3.RouteMatch", Set.of("prefix", "path", "safe_regex", "case_sensitive", "headers")),
+                Map.entry("envoy.config.route.v3.HeaderMatcher", Set.of("name", "string_match")),
+                Map.entry("envoy.config.route.v3.RouteAction", Set.of("cluster", "weighted_clusters", "hash_policy", "retry_policy",
+                        "max_stream_duration")),
+                Map.entry("envoy.config.route.v3.RouteAction.MaxStreamDuration", Set.of("max_stream_duration")),
+                Map.entry("envoy.config.route.v3.RetryPolicy", Set.of("num_retries", "retry_on", "retry_back_off")),
+                Map.entry("envoy.config.route.v3.WeightedCluster", Set.of("clusters")),
+                Map.entry("envoy.config.route.v3.WeightedCluster.ClusterWeight", Set.of("name", "weight")),
+                Map.entry("envoy.config.route.v3.RouteAction.HashPolicy", Set.of("header", "terminal")),
+                Map.entry("envoy.config.cluster.v3.Cluster", Set.of("name", "type", "eds_cluster_config", "lb_policy", "metadata")));
         List<String> unexpected = new ArrayList<>();
         resources.routes().values().forEach(r -> unexpectedFields(r, allowed, unexpected));
         resources.clusters().values().forEach(c -> unexpectedFields(c, allowed, unexpected));
