@@ -69,6 +69,10 @@ public final class LocalRateLimitReader {
             route.problem("an object with exactly one of path, pathPrefix, and a tokenBucket");
             return Optional.empty();
         }
+        if (route.get("path").isPresent() && route.get("pathPrefix").isPresent()) {
+            route.get("pathPrefix").report("set with path (expected: exactly one of path, pathPrefix)");
+            return Optional.empty();
+        }
         Optional<StringMatch> path = route.exactlyOneOf(PATH).flatMap(field -> {
             Node value = route.get(field);
             Optional<String> text = value.string(EXPECTED_PATH);
