@@ -115,7 +115,7 @@ final class RetryPolicyAdapter {
     private boolean previousHosts(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryHostPredicate predicate, String where) {
         refusals.onlyFields(predicate, where, EXTENSION);
         if (!predicate.getName().equals(PREVIOUS_HOSTS) || !predicate.getTypedConfig().is(PreviousHostsPredicate.class)) {
-            refusals.add(where, predicate.getName() + " (" + predicate.getTypedConfig().getTypeUrl() + ") (expected: "
+            refusals.add(where, describe(predicate.getName(), predicate.getTypedConfig()) + " (expected: "
                     + PREVIOUS_HOSTS + " with a PreviousHostsPredicate)");
             return false;
         }
@@ -131,7 +131,7 @@ final class RetryPolicyAdapter {
     private boolean previousPriorities(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryPriority priority, String where) {
         refusals.onlyFields(priority, where, EXTENSION);
         if (!priority.getName().equals(PREVIOUS_PRIORITIES) || !priority.getTypedConfig().is(PreviousPrioritiesConfig.class)) {
-            refusals.add(where, priority.getName() + " (" + priority.getTypedConfig().getTypeUrl() + ") (expected: "
+            refusals.add(where, describe(priority.getName(), priority.getTypedConfig()) + " (expected: "
                     + PREVIOUS_PRIORITIES + " with a PreviousPrioritiesConfig)");
             return false;
         }
@@ -146,5 +146,10 @@ final class RetryPolicyAdapter {
             refusals.add(where + ".typed_config", "cannot be read: " + e.getMessage());
         }
         return true;
+    }
+
+    /** An extension's name, and its config's type when it has one. */
+    private static String describe(String name, com.google.protobuf.Any config) {
+        return config.getTypeUrl().isEmpty() ? name : name + " (" + config.getTypeUrl() + ")";
     }
 }
