@@ -14,9 +14,9 @@ import io.envoyproxy.envoy.type.v3.TokenBucket.Builder;
  * filter, which Istio puts in every HTTP listener and Trellis in those whose routes inject faults,
  * and its local rate limit filter, in the inbound listener of a service a LocalRateLimit names.
  */
-public final class HttpFilters {
-    public static final String FAULT = "envoy.filters.http.fault";
-    public static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
+final class HttpFilters {
+    static final String FAULT = "envoy.filters.http.fault";
+    static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
     /** The stat prefix Istio's examples give the local rate limit filter. */
     static final String RATE_LIMIT_STAT_PREFIX = "http_local_rate_limiter";
 

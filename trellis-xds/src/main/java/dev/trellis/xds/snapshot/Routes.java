@@ -86,7 +86,8 @@ final class Routes {
 
     /**
      * One cluster when a single destination has no header changes of its own, else weighted
-     * clusters. Destinations of weight 0 are left out, as Istio does.
+     * clusters. Destinations of weight 0 are left out, as Istio does. With the route's timeout and
+     * its retry policy, which keeps a consistently hashed destination's host, as Istio's does.
      */
     private static RouteAction.Builder action(HttpRoute route, Function<RouteDestination, Target> targets) {
         List<WeightedDestination> destinations = route.destinations().size() == 1
