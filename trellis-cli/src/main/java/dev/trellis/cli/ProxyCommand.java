@@ -23,7 +23,7 @@ import sun.misc.Signal;
         name = "proxy",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs a proxy configured from YAML files (Proxy, ServiceEntry, VirtualService, DestinationRule),"
+            "Runs a proxy configured from YAML files (Proxy, ServiceEntry, VirtualService, DestinationRule, LocalRateLimit),"
                     + " or, with --control-plane, by a control plane over xDS (ADS).",
             "Standalone, changed files (or SIGHUP) reload the config without dropping connections. With a control"
                     + " plane, only the Proxy document is read; SIGHUP re-reads it and reconnects when it changed.",

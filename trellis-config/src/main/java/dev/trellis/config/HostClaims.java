@@ -2,6 +2,7 @@ package dev.trellis.config;
 
 import dev.trellis.config.internal.Problems;
 import dev.trellis.model.DestinationRule;
+import dev.trellis.model.LocalRateLimit;
 import dev.trellis.model.Meta;
 import dev.trellis.model.Service;
 import java.util.HashMap;
@@ -9,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Rejects two ServiceEntries that declare the same host, and two DestinationRules for the same
- * host: which one applies would otherwise depend on the order the files are read in.
+ * Rejects two ServiceEntries that declare the same host, and two DestinationRules or two
+ * LocalRateLimits for the same host: which one applies would otherwise depend on the order the
+ * files are read in.
  */
 final class HostClaims {
     private HostClaims() {}
 
-    static void check(List<Service> services, List<DestinationRule> rules, Problems problems) {
+    static void check(List<Service> services, List<DestinationRule> rules, List<LocalRateLimit> limits, Problems problems) {
         Map<String, Meta> declared = new HashMap<>();
         for (Service service : services) {
             for (int i = 0; i < service.hosts().size(); i++) {
@@ -25,6 +27,10 @@ final class HostClaims {
         Map<String, Meta> ruled = new HashMap<>();
         for (DestinationRule rule : rules) {
             claim(ruled, rule.host(), rule.meta(), "spec.host", problems);
+        }
+        Map<String, Meta> limited = new HashMap<>();
+        for (LocalRateLimit limit : limits) {
+            claim(limited, limit.host(), limit.meta(), "spec.host", problems);
         }
     }
 

@@ -19,6 +19,7 @@ import dev.trellis.model.ProxyBootstrap;
 import dev.trellis.model.Rewrite;
 import dev.trellis.model.RouteDestination;
 import dev.trellis.model.RouteMatch;
+import dev.trellis.model.RoutePolicy;
 import dev.trellis.model.Service;
 import dev.trellis.model.ServiceEndpoint;
 import dev.trellis.model.ServicePort;
@@ -150,7 +151,8 @@ class ConfigLoaderTest {
                 List.of(new WeightedDestination(destination("v2", OptionalInt.empty()), 100, HeaderOps.NONE, HeaderOps.NONE)),
                 HeaderOps.NONE,
                 HeaderOps.NONE,
-                Optional.empty());
+                Optional.empty(),
+                RoutePolicy.DEFAULT);
         HttpRoute split = new HttpRoute(
                 "catalog.1",
                 List.of(new RouteMatch(
@@ -165,7 +167,8 @@ class ConfigLoaderTest {
                                 new HeaderOps(Map.of(), Map.of("x-canary", "true"), List.of()))),
                 new HeaderOps(Map.of("x-route", "items"), Map.of(), List.of()),
                 new HeaderOps(Map.of(), Map.of(), List.of("server")),
-                Optional.of(new Rewrite(Optional.of("/v1/items"), Optional.empty())));
+                Optional.of(new Rewrite(Optional.of("/v1/items"), Optional.empty())),
+                RoutePolicy.DEFAULT);
         assertThat(config.virtualServices())
                 .containsExactly(new VirtualService(meta("VirtualService", "catalog", 3), List.of(CATALOG), List.of(beta, split)));
 

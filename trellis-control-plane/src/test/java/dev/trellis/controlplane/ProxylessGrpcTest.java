@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * grpc-java's own xDS client (target {@code xds:///catalog.default.svc.cluster.local:50051}) against
  * the control plane, with no proxy beside it: it balances over two instances, follows a weighted
- * route change applied to the control plane, and shows SYNCED in proxy status.
+ * route change applied to the control plane, accepts a route's timeout, retries and fault (the
+ * injected abort failing its calls with the abort's status), and shows SYNCED in proxy status.
  */
 class ProxylessGrpcTest {
     /** A scheme of this test's own, so that its bootstrap touches no other channel in the JVM. */
@@ -116,6 +118,53 @@ class ProxylessGrpcTest {
             assertThat(s.nodeId()).isEqualTo(NODE);
             assertThat(s.name()).as("not a Trellis proxy").isEmpty();
             assertThat(s.state()).isEqualTo(ProxyStatus.State.SYNCED);
+        }));
+    }
+
+    @Test
+    void grpcJavaAcceptsTimeoutRetriesAndAFaultAndTheAbortReachesTheCallAsItsStatus() throws Exception {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: catalog}
+                spec:
+                  hosts: [catalog]
+                  ports: [{number: 50051, name: grpc, protocol: GRPC}]
+                  resolution: STATIC
+                  endpoints: [{address: 127.0.0.1, ports: {grpc: %d}}]
+                """.formatted(v1.port()));
+        channel = Grpc.newChannelBuilder(SCHEME + ":///catalog.default.svc.cluster.local:50051", InsecureChannelCredentials.create())
+                .build();
+        waitUntil("the instance answers").until(() -> call().equals("v1"));
+
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: catalog}
+                spec:
+                  hosts: [catalog]
+                  http:
+                  - name: backend
+                    match: [{uri: {prefix: /trellis.test.Backend/}}]
+                    route: [{destination: {host: catalog}}]
+                    timeout: 5s
+                    retries: {attempts: 3, perTryTimeout: 1s, retryOn: "unavailable,cancelled,5xx", backoff: 20ms}
+                    fault: {abort: {grpcStatus: RESOURCE_EXHAUSTED, percentage: {value: 100}}}
+                """);
+        AtomicReference<Status> aborted = new AtomicReference<>();
+        waitUntil("the injected abort fails the call").until(() -> {
+            try {
+                call();
+                return false;
+            } catch (StatusRuntimeException e) {
+                aborted.set(e.getStatus());
+                return e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED;
+            }
+        });
+        assertThat(aborted.get().getDescription()).contains("fault injection");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(controlPlane.proxies()).singleElement().satisfies(s -> {
+            assertThat(s.state()).as("every resource acknowledged").isEqualTo(ProxyStatus.State.SYNCED);
+            assertThat(s.types().values()).allSatisfy(t -> assertThat(t.lastNack()).isEmpty());
         }));
     }
 

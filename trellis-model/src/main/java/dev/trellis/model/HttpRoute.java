@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param name the route's name, used in metrics; {@code <virtual-service>.<index>} when unnamed
  * @param matches conditions, any of which selects this route; empty matches every request
  * @param destinations weighted destinations, weights adding up to 100
+ * @param policy timeout, retries, fault and mirrors
  */
 public record HttpRoute(
         String name,
@@ -18,7 +19,8 @@ public record HttpRoute(
         List<WeightedDestination> destinations,
         HeaderOps requestHeaders,
         HeaderOps responseHeaders,
-        Optional<Rewrite> rewrite) {
+        Optional<Rewrite> rewrite,
+        RoutePolicy policy) {
     public HttpRoute {
         Objects.requireNonNull(name, "name");
         matches = List.copyOf(matches);
@@ -26,6 +28,7 @@ public record HttpRoute(
         Objects.requireNonNull(requestHeaders, "requestHeaders");
         Objects.requireNonNull(responseHeaders, "responseHeaders");
         Objects.requireNonNull(rewrite, "rewrite");
+        Objects.requireNonNull(policy, "policy");
         if (destinations.isEmpty()) {
             throw new IllegalArgumentException("route " + name + ": no destination");
         }

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
@@ -18,7 +19,8 @@ import java.util.List;
 /**
  * Checks that a snapshot is whole before it goes out: every route configuration a listener names
  * exists (whether its connection manager sits in a filter chain or in an {@code api_listener}),
- * every cluster a route or TCP proxy names exists, and every EDS cluster has its endpoints. A
+ * every cluster a route sends or mirrors to, or a TCP proxy names, exists, and every EDS cluster
+ * has its endpoints. A
  * client handed an inconsistent snapshot would wait for resources that never come.
  */
 public final class Consistency {
@@ -82,6 +84,9 @@ public final class Consistency {
                 } else if (route.hasRoute()) {
                     names.add(route.getRoute().getCluster());
                 }
+                route.getRoute().getRequestMirrorPoliciesList().stream()
+                        .map(RouteAction.RequestMirrorPolicy::getCluster)
+                        .forEach(names::add);
                 for (String name : names) {
                     if (!resources.clusters().containsKey(name)) {
                         problems.add("route " + route.getName() + " of " + routes.getName() + " names cluster " + name

@@ -49,6 +49,42 @@ public final class Durations {
         }
     }
 
+    /**
+     * The duration in {@code n} when present: {@code min} or more and in whole milliseconds, as Istio
+     * requires of a route's durations, or 0 when {@code zeroAllowed} (a 0 that says "none").
+     */
+    public static Optional<Duration> atLeast(Node n, Duration min, boolean zeroAllowed) {
+        String expected = (zeroAllowed ? "0s (none), or " : "") + "a duration of " + text(min)
+                + " or more, in whole milliseconds";
+        Optional<String> text = n.string(expected);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Duration> duration = parse(text.get());
+        boolean valid = duration.isPresent() && (duration.get().isZero()
+                ? zeroAllowed
+                : duration.get().compareTo(min) >= 0 && duration.get().getNano() % 1_000_000 == 0);
+        if (!valid) {
+            n.problem(expected);
+            return Optional.empty();
+        }
+        return duration;
+    }
+
+    /** Like {@link #atLeast} but reports an absent value too. */
+    public static Optional<Duration> requiredAtLeast(Node n, Duration min) {
+        if (!n.isPresent()) {
+            n.missing("a duration of " + text(min) + " or more, in whole milliseconds");
+            return Optional.empty();
+        }
+        return atLeast(n, min, false);
+    }
+
+    /** {@code 50ms} or {@code 2s}: a duration the way documents write it, for messages. */
+    private static String text(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
     /** The duration in {@code n}, reporting one that is absent or not a duration. */
     public static Optional<Duration> required(Node n) {
         Optional<String> text = n.requiredString(EXPECTED);

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
@@ -197,6 +198,28 @@ public final class Node {
             return OptionalInt.empty();
         }
         return integer(min, max);
+    }
+
+    /** This number (integer or not) if it lies in {@code min..max}; empty when absent or wrong. */
+    public OptionalDouble number(double min, double max) {
+        if (!isPresent()) {
+            return OptionalDouble.empty();
+        }
+        String range = plain(min) + ".." + plain(max);
+        if (!value.isNumber()) {
+            problem("a number in " + range);
+            return OptionalDouble.empty();
+        }
+        if (!(value.doubleValue() >= min && value.doubleValue() <= max)) {
+            problem(range);
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(value.doubleValue());
+    }
+
+    /** {@code 100} rather than {@code 100.0}, for messages. */
+    private static String plain(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** This boolean; empty when absent or not a boolean. */

@@ -47,7 +47,8 @@ final class DestinationReader {
         return destinations;
     }
 
-    private static RouteDestination destination(Node destination, String namespace) {
+    /** One destination: host (qualified in {@code namespace}), subset and port; reported when absent. */
+    static RouteDestination destination(Node destination, String namespace) {
         if (!destination.isRequiredObject(DESTINATION)) {
             return new RouteDestination("", Optional.empty(), OptionalInt.empty());
         }

@@ -5,16 +5,20 @@ import dev.trellis.config.internal.Node;
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.Rewrite;
 import dev.trellis.model.RouteMatch;
+import dev.trellis.model.RoutePolicy;
 import dev.trellis.model.WeightedDestination;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads one HTTP route of a VirtualService: its matches, weighted destinations and rewrites. */
+/**
+ * Reads one HTTP route of a VirtualService: its matches, weighted destinations, rewrites, and how
+ * its requests are carried (timeout, retries, fault, mirrors).
+ */
 final class HttpRouteReader {
-    private static final Fields HTTP = Fields.of("name", "match", "route", "headers", "rewrite")
-            .notImplemented("redirect", "directResponse", "delegate", "timeout", "retries", "fault",
-                    "mirror", "mirrors", "mirrorPercentage", "mirrorPercent", "corsPolicy");
+    private static final Fields HTTP = Fields.of("name", "match", "route", "headers", "rewrite", "timeout", "retries",
+                    "fault", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors")
+            .notImplemented("redirect", "directResponse", "delegate", "corsPolicy");
     private static final Fields REWRITE = Fields.of("uri", "authority").notImplemented("uriRegexRewrite");
 
     private HttpRouteReader() {}
@@ -32,10 +36,12 @@ final class HttpRouteReader {
         List<WeightedDestination> destinations = DestinationReader.readAll(http.get("route"), namespace);
         HeadersReader.Headers headers = HeadersReader.read(http.get("headers"));
         Optional<Rewrite> rewrite = rewrite(http.get("rewrite"));
+        RoutePolicy policy = RoutePolicyReader.read(http, namespace);
         if (destinations.isEmpty()) {
             return Optional.empty(); // reported by DestinationReader; HttpRoute needs one
         }
-        return Optional.of(new HttpRoute(name, matches, destinations, headers.request(), headers.response(), rewrite));
+        return Optional.of(new HttpRoute(name, matches, destinations, headers.request(), headers.response(), rewrite,
+                policy));
     }
 
     private static Optional<Rewrite> rewrite(Node rewrite) {

@@ -56,6 +56,7 @@ public final class MeshView {
                             .map(r -> new ServiceEndpoint(r.address(), Map.of(REGISTERED_PORT_NAME, r.port()), r.labels()))
                             .toList()));
         });
-        return new MeshConfig(documents.proxies(), services, documents.virtualServices(), documents.destinationRules());
+        return new MeshConfig(documents.proxies(), services, documents.virtualServices(), documents.destinationRules(),
+                documents.localRateLimits());
     }
 }

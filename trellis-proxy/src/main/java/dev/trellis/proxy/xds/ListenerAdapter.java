@@ -13,25 +13,25 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.type.v3.HashPolicy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Reads an Envoy listener into a {@link ListenerConfig}: one filter chain holding either an HTTP
- * connection manager (routes by RDS or inline, the router as its last filter) or a TCP proxy.
+ * connection manager (routes by RDS or inline; the fault and local rate limit filters, then the
+ * router; a stream idle timeout) or a TCP proxy.
  */
 final class ListenerAdapter {
     private static final Set<String> LISTENER = Set.of("name", "address", "traffic_direction", "metadata", "filter_chains");
     private static final Set<String> CHAIN = Set.of("filters");
     private static final Set<String> FILTER = Set.of("name", "typed_config");
     private static final Set<String> HCM = Set.of("stat_prefix", "codec_type", "rds", "route_config", "http_filters",
-            "upgrade_configs", "use_remote_address");
+            "upgrade_configs", "use_remote_address", "stream_idle_timeout");
     private static final Set<String> TCP = Set.of("stat_prefix", "cluster", "hash_policy");
 
     /** Stats for a listener's requests by the listener's service, route and cluster names. */
@@ -83,10 +83,16 @@ final class ListenerAdapter {
         try {
             if (config.is(HttpConnectionManager.class)) {
                 HttpConnectionManager hcm = config.unpack(HttpConnectionManager.class);
-                RouteTable table = routeTable(hcm, direction, service, filterWhere + ".typed_config");
-                boolean webSocket = webSocket(hcm, filterWhere + ".typed_config");
+                String at = filterWhere + ".typed_config";
+                HttpFiltersAdapter.Chain filters = new HttpFiltersAdapter(refusals).chain(hcm.getHttpFiltersList(), at + ".http_filters");
+                RouteTable table = routeTable(hcm, direction, service, filters, at);
+                boolean webSocket = webSocket(hcm, at);
+                Duration idle = hcm.hasStreamIdleTimeout()
+                        ? Values.duration(hcm.getStreamIdleTimeout(), at + ".stream_idle_timeout", refusals)
+                        : HttpOptions.DEFAULT_STREAM_IDLE_TIMEOUT;
                 result = new ListenerConfig(listener.getName(), direction, address.getAddress(), address.getPortValue(),
-                        ListenerConfig.Kind.HTTP, table, webSocket, null, false, unrouted, HttpOptions.DEFAULT);
+                        ListenerConfig.Kind.HTTP, table, webSocket, null, false, unrouted,
+                        new HttpOptions(idle == null ? Duration.ZERO : idle, filters.filters()));
             } else if (config.is(TcpProxy.class)) {
                 TcpProxy tcp = config.unpack(TcpProxy.class);
                 String at = filterWhere + ".typed_config";
@@ -114,7 +120,8 @@ final class ListenerAdapter {
         return refusals.count() > before ? null : result;
     }
 
-    private RouteTable routeTable(HttpConnectionManager hcm, ListenerConfig.Direction direction, String service, String where) {
+    private RouteTable routeTable(HttpConnectionManager hcm, ListenerConfig.Direction direction, String service,
+            HttpFiltersAdapter.Chain filters, String where) {
         refusals.onlyFields(hcm, where, HCM);
         if (hcm.getCodecType() != HttpConnectionManager.CodecType.AUTO) {
             refusals.add(where + ".codec_type", hcm.getCodecType() + " (expected: AUTO; every HTTP listener serves HTTP/1.1 and h2c)");
@@ -122,7 +129,6 @@ final class ListenerAdapter {
         if (!hcm.hasUseRemoteAddress() || !hcm.getUseRemoteAddress().getValue()) {
             refusals.add(where + ".use_remote_address", "false (expected: true; Trellis appends the client's address to x-forwarded-for)");
         }
-        routerLast(hcm.getHttpFiltersList(), where + ".http_filters");
         RouteConfiguration config;
         if (hcm.hasRds()) {
             refusals.onlyFields(hcm.getRds(), where + ".rds", Set.of("config_source", "route_config_name"));
@@ -139,30 +145,8 @@ final class ListenerAdapter {
             return new RouteTable(List.of());
         }
         RouteAdapter adapter = new RouteAdapter(clusters, (route, cluster) -> labels.stats(direction,
-                clusters.containsKey(cluster) ? clusters.get(cluster).service() : service, route, cluster), refusals);
+                clusters.containsKey(cluster) ? clusters.get(cluster).service() : service, route, cluster), filters.byName(), refusals);
         return new RouteTable(adapter.routes(config));
-    }
-
-    /** The router ends the chain; other filters are refused unless marked optional, which lets a client skip them. */
-    private void routerLast(List<HttpFilter> filters, String where) {
-        if (filters.isEmpty() || !filters.get(filters.size() - 1).getTypedConfig().is(Router.class)) {
-            refusals.add(where, "the last filter is not the router (expected: envoy.filters.http.router last)");
-        }
-        for (int i = 0; i < filters.size(); i++) {
-            HttpFilter filter = filters.get(i);
-            String at = where + "[" + i + "]";
-            refusals.onlyFields(filter, at, Set.of("name", "typed_config", "is_optional"));
-            if (filter.getTypedConfig().is(Router.class)) {
-                try {
-                    refusals.onlyFields(filter.getTypedConfig().unpack(Router.class), at + ".typed_config", Set.of());
-                } catch (InvalidProtocolBufferException e) {
-                    refusals.add(at + ".typed_config", "cannot be read: " + e.getMessage());
-                }
-            } else if (!filter.getIsOptional()) {
-                refusals.add(at, filter.getName() + " (" + filter.getTypedConfig().getTypeUrl()
-                        + ") is not a filter Trellis runs (expected: the router, or a filter marked is_optional)");
-            }
-        }
     }
 
     private boolean webSocket(HttpConnectionManager hcm, String where) {

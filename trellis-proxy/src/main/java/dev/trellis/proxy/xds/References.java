@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
@@ -22,7 +23,7 @@ import java.util.TreeSet;
 /**
  * What one xDS resource names of others: the endpoints an EDS cluster waits for, the route
  * configurations an HTTP listener takes over RDS, the clusters that routes and TCP proxies send
- * to. A resource that cannot be read names nothing here; the adapter refuses it with the reason.
+ * (or mirror) to. A resource that cannot be read names nothing here; the adapter refuses it with the reason.
  */
 final class References {
     private References() {}
@@ -77,7 +78,7 @@ final class References {
         return names;
     }
 
-    /** The clusters the routes of a route configuration send to. */
+    /** The clusters the routes of a route configuration send and mirror to. */
     static Set<String> clusters(RouteConfiguration routes) {
         Set<String> names = new TreeSet<>();
         for (VirtualHost host : routes.getVirtualHostsList()) {
@@ -89,6 +90,10 @@ final class References {
                 } else if (!route.getRoute().getCluster().isEmpty()) {
                     names.add(route.getRoute().getCluster());
                 }
+                route.getRoute().getRequestMirrorPoliciesList().stream()
+                        .map(RouteAction.RequestMirrorPolicy::getCluster)
+                        .filter(name -> !name.isEmpty())
+                        .forEach(names::add);
             }
         }
         return names;

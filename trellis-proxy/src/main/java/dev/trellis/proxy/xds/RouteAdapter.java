@@ -5,17 +5,16 @@ import dev.trellis.proxy.route.HashPolicy;
 import dev.trellis.proxy.route.HeaderMutation;
 import dev.trellis.proxy.route.PathRewrite;
 import dev.trellis.proxy.route.RequestMatcher;
+import dev.trellis.proxy.route.RequestPolicy;
 import dev.trellis.proxy.route.Route;
 import dev.trellis.proxy.route.StringMatcher;
 import dev.trellis.proxy.route.WeightedCluster;
 import dev.trellis.proxy.telemetry.RequestStats;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,24 +23,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads an Envoy route configuration into the routes of one listener: conditions, weighted
- * clusters, header changes, rewrites and hash policies. A route naming a cluster that is not
- * there still runs, and answers 503, as Envoy's does.
+ * clusters, header changes, rewrites, hash policies, and how requests are carried (timeout,
+ * retries, mirrors, and the per-route settings of the listener's filters). A route naming a
+ * cluster that is not there still runs, and answers 503, as Envoy's does.
  */
 final class RouteAdapter {
     private static final Set<String> CONFIG = Set.of("name", "virtual_hosts");
     private static final Set<String> VIRTUAL_HOST = Set.of("name", "domains", "routes");
     private static final Set<String> ROUTE = Set.of("name", "match", "route", "metadata", "request_headers_to_add",
-            "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
+            "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove", "typed_per_filter_config");
     private static final Set<String> MATCH = Set.of("prefix", "path", "safe_regex", "case_sensitive", "headers");
-    private static final Set<String> HEADER_MATCHER = Set.of("name", "string_match");
-    private static final Set<String> STRING_MATCHER = Set.of("exact", "prefix", "safe_regex", "ignore_case");
-    private static final Set<String> REGEX = Set.of("regex", "google_re2");
     private static final Set<String> ACTION = Set.of("cluster", "weighted_clusters", "prefix_rewrite", "regex_rewrite",
-            "host_rewrite_literal", "hash_policy", "timeout");
+            "host_rewrite_literal", "hash_policy", "timeout", "max_stream_duration", "retry_policy", "request_mirror_policies");
     private static final Set<String> CLUSTER_WEIGHT = Set.of("name", "weight", "request_headers_to_add",
             "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
     private static final Set<String> HEADER_OPTION = Set.of("header", "append_action");
@@ -53,11 +49,16 @@ final class RouteAdapter {
     private final Map<String, Cluster> clusters;
     private final Stats stats;
     private final Refusals refusals;
+    private final Matchers matchers;
+    private final RequestPolicyAdapter policies;
 
-    RouteAdapter(Map<String, Cluster> clusters, Stats stats, Refusals refusals) {
+    /** @param filters the listener's HTTP filters by name, whose per-route settings routes may carry */
+    RouteAdapter(Map<String, Cluster> clusters, Stats stats, Map<String, HttpFiltersAdapter.Kind> filters, Refusals refusals) {
         this.clusters = clusters;
         this.stats = stats;
         this.refusals = refusals;
+        this.matchers = new Matchers(refusals);
+        this.policies = new RequestPolicyAdapter(filters, matchers, refusals);
     }
 
     List<Route> routes(RouteConfiguration config) {
@@ -96,9 +97,7 @@ final class RouteAdapter {
             return null;
         }
         refusals.onlyFields(action, actionWhere, ACTION);
-        if (action.hasTimeout() && (action.getTimeout().getSeconds() != 0 || action.getTimeout().getNanos() != 0)) {
-            refusals.add(actionWhere + ".timeout", action.getTimeout().getSeconds() + "s (expected: 0s, no timeout; Trellis has no route timeouts yet)");
-        }
+        RequestPolicy policy = policies.policy(route, where);
         List<WeightedCluster> targets = new ArrayList<>();
         switch (action.getClusterSpecifierCase()) {
             case CLUSTER -> targets.add(target(route.getName(), action.getCluster(), 1, HeaderMutation.NONE, HeaderMutation.NONE));
@@ -128,7 +127,7 @@ final class RouteAdapter {
             return null;
         }
         String authority = action.getHostRewriteLiteral().isEmpty() ? null : action.getHostRewriteLiteral();
-        return new Route(route.getName(), matcher, targets, requestHeaders, responseHeaders, rewrite, authority, hashPolicy);
+        return new Route(route.getName(), matcher, targets, requestHeaders, responseHeaders, rewrite, authority, hashPolicy, policy);
     }
 
     private WeightedCluster target(String route, String cluster, int weight, HeaderMutation request, HeaderMutation response) {
@@ -141,7 +140,7 @@ final class RouteAdapter {
         StringMatcher path = switch (match.getPathSpecifierCase()) {
             case PREFIX -> match.getPrefix().equals("/") ? null : StringMatcher.prefix(match.getPrefix(), ignoreCase);
             case PATH -> StringMatcher.exact(match.getPath(), ignoreCase);
-            case SAFE_REGEX -> regex(match.getSafeRegex(), where + ".safe_regex");
+            case SAFE_REGEX -> matchers.regex(match.getSafeRegex(), where + ".safe_regex");
             default -> {
                 refusals.add(where, match.getPathSpecifierCase() + " (expected: prefix, path or safe_regex)");
                 yield null;
@@ -151,52 +150,20 @@ final class RouteAdapter {
         StringMatcher authority = null;
         List<RequestMatcher.HeaderCondition> headers = new ArrayList<>();
         for (int i = 0; i < match.getHeadersCount(); i++) {
-            HeaderMatcher header = match.getHeaders(i);
             String at = where + ".headers[" + i + "]";
-            refusals.onlyFields(header, at, HEADER_MATCHER);
-            StringMatcher value = stringMatcher(header.getStringMatch(), at + ".string_match");
-            String name = header.getName().toLowerCase(Locale.ROOT);
-            switch (name) {
-                case ":method" -> method = value;
-                case ":authority", "host" -> authority = value;
+            RequestMatcher.HeaderCondition header = matchers.header(match.getHeaders(i), at);
+            switch (header.name()) {
+                case ":method" -> method = header.value();
+                case ":authority", "host" -> authority = header.value();
                 default -> {
-                    if (name.startsWith(":")) {
-                        refusals.add(at + ".name", name + " (expected: :method, :authority or a header name)");
+                    if (header.name().startsWith(":")) {
+                        refusals.add(at + ".name", header.name() + " (expected: :method, :authority or a header name)");
                     }
-                    headers.add(new RequestMatcher.HeaderCondition(name, value));
+                    headers.add(header);
                 }
             }
         }
         return new RequestMatcher(path, method, authority, headers);
-    }
-
-    private StringMatcher stringMatcher(io.envoyproxy.envoy.type.matcher.v3.StringMatcher match, String where) {
-        refusals.onlyFields(match, where, STRING_MATCHER);
-        return switch (match.getMatchPatternCase()) {
-            case EXACT -> StringMatcher.exact(match.getExact(), match.getIgnoreCase());
-            case PREFIX -> StringMatcher.prefix(match.getPrefix(), match.getIgnoreCase());
-            // As in Envoy, ignore_case has no effect on safe_regex: a regular expression says (?i) itself.
-            case SAFE_REGEX -> regex(match.getSafeRegex(), where + ".safe_regex");
-            default -> {
-                refusals.add(where, match.getMatchPatternCase() + " (expected: exact, prefix or safe_regex)");
-                yield v -> false;
-            }
-        };
-    }
-
-    private StringMatcher regex(RegexMatcher regex, String where) {
-        Pattern pattern = pattern(regex, where);
-        return pattern == null ? null : StringMatcher.regex(pattern);
-    }
-
-    private Pattern pattern(RegexMatcher regex, String where) {
-        refusals.onlyFields(regex, where, REGEX);
-        try {
-            return Pattern.compile(regex.getRegex());
-        } catch (PatternSyntaxException e) {
-            refusals.add(where + ".regex", "\"" + regex.getRegex() + "\" is not a valid regular expression: " + e.getDescription());
-            return null;
-        }
     }
 
     /** {@code prefix_rewrite} swaps a matched prefix, or a whole path matched exactly; {@code regex_rewrite} replaces matches in the path. */
@@ -214,7 +181,7 @@ final class RouteAdapter {
         }
         if (action.hasRegexRewrite()) {
             refusals.onlyFields(action.getRegexRewrite(), where + ".regex_rewrite", Set.of("pattern", "substitution"));
-            Pattern pattern = pattern(action.getRegexRewrite().getPattern(), where + ".regex_rewrite.pattern");
+            Pattern pattern = matchers.pattern(action.getRegexRewrite().getPattern(), where + ".regex_rewrite.pattern");
             return pattern == null ? null : PathRewrite.Regex.of(pattern, action.getRegexRewrite().getSubstitution());
         }
         return null;

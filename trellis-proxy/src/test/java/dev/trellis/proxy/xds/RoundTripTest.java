@@ -4,6 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.google.protobuf.Any;
+import dev.trellis.proxy.config.HttpOptions;
+import dev.trellis.proxy.route.Fault;
+import dev.trellis.proxy.route.Mirror;
+import dev.trellis.proxy.route.RateLimit;
+import dev.trellis.proxy.route.RequestPolicy;
+import dev.trellis.proxy.route.RetryOn;
+import dev.trellis.proxy.route.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.Set;
 import dev.trellis.config.ConfigLoader;
 import dev.trellis.model.ConfigException;
 import dev.trellis.model.MeshConfig;
@@ -20,6 +34,7 @@ import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
 import dev.trellis.xds.snapshot.ProxySnapshotBuilder;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.route.v3.HedgePolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -368,14 +383,18 @@ class RoundTripTest {
 
         String routes = "catalog.shop.svc.cluster.local:80";
         RouteConfiguration config = resources.routes().get(routes);
-        RouteConfiguration timed = config.toBuilder().setVirtualHosts(0, config.getVirtualHosts(0).toBuilder()
-                .setRoutes(0, config.getVirtualHosts(0).getRoutes(0).toBuilder()
-                        .setRoute(config.getVirtualHosts(0).getRoutes(0).getRoute().toBuilder()
-                                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3)))))
+        var action = config.getVirtualHosts(0).getRoutes(0).getRoute().toBuilder();
+        action.getRetryPolicyBuilder().setPerTryIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3));
+        action.setHedgePolicy(HedgePolicy.getDefaultInstance());
+        RouteConfiguration hedged = config.toBuilder().setVirtualHosts(0, config.getVirtualHosts(0).toBuilder()
+                        .setRoutes(0, config.getVirtualHosts(0).getRoutes(0).toBuilder().setRoute(action)))
                 .build();
-        XdsResources withTimeout = resources.with(XdsType.ROUTE, replace(resources.routes(), routes, timed));
-        assertThatThrownBy(() -> adapter.adapt(proxy, withTimeout, null))
-                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.timeout: 3s");
+        XdsResources withHedging = resources.with(XdsType.ROUTE, replace(resources.routes(), routes, hedged));
+        assertThatThrownBy(() -> adapter.adapt(proxy, withHedging, null))
+                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.hedge_policy: "
+                        + "not supported by Trellis (expected: unset)")
+                .hasMessageContaining("RouteConfiguration " + routes + ": virtual_hosts[0].routes[0].route.retry_policy"
+                        + ".per_try_idle_timeout: not supported by Trellis (expected: unset)");
     }
 
     @Test
@@ -412,5 +431,243 @@ class RoundTripTest {
                 tuple("outbound|9090|catalog.shop.svc.cluster.local:80", ListenerConfig.Kind.HTTP),
                 tuple("outbound|9091|cache.shop.svc.cluster.local:6379", ListenerConfig.Kind.TCP),
                 tuple("outbound|9092|search.shop.svc.cluster.local:80", ListenerConfig.Kind.HTTP));
+    }
+
+    // How requests are carried: each setting of a route, as the proxy's request policy.
+
+    static final String CATALOG_LISTENER = "outbound|9090|catalog.shop.svc.cluster.local:80";
+
+    /** The runtime config of PROXY with catalog's subsets and a VirtualService whose HTTP routes are {@code http}. */
+    ProxyConfig withRoutes(String http) throws ConfigException {
+        return runtime(PROXY + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: catalog, namespace: shop}
+                spec:
+                  host: catalog
+                  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: catalog, namespace: shop}
+                spec:
+                  hosts: [catalog]
+                  http:
+                """ + http.indent(2));
+    }
+
+    static RequestPolicy policyOf(ProxyConfig config, String uri) {
+        return listener(config, CATALOG_LISTENER).routes().match(request(HttpMethod.GET, uri)).policy();
+    }
+
+    @Test
+    void aRouteThatSaysNothingRetriesAsIstioDoesWithNoTimeout() throws Exception {
+        for (ProxyConfig config : List.of(withRoutes("- route: [{destination: {host: catalog}}]"), runtime(PROXY))) {
+            RequestPolicy policy = policyOf(config, "/");
+            assertThat(policy.retry()).isEqualTo(RetryPolicy.ISTIO_DEFAULT);
+            assertThat(policy.timeout()).isZero();
+            assertThat(policy.grpcTimeoutMax()).as("grpc-timeout honoured, unbounded").isZero();
+            assertThat(policy.mirrors()).isEmpty();
+            assertThat(policy.fault()).isNull();
+            assertThat(policy.rateLimit()).isNull();
+        }
+    }
+
+    @Test
+    void attempts0LeavesARouteWithoutRetries() throws Exception {
+        assertThat(policyOf(withRoutes("- {route: [{destination: {host: catalog}}], retries: {attempts: 0}}"), "/").retry())
+                .isEqualTo(RetryPolicy.NONE);
+    }
+
+    @Test
+    void aStatedRetryPolicyKeepsEveryField() throws Exception {
+        RetryPolicy retry = policyOf(withRoutes("""
+                - route: [{destination: {host: catalog}}]
+                  retries:
+                    attempts: 3
+                    perTryTimeout: 2s
+                    retryOn: "5xx,reset,deadline-exceeded,resource-exhausted,503,429"
+                    retryRemoteLocalities: true
+                    retryIgnorePreviousHosts: false
+                    backoff: 40ms
+                """), "/").retry();
+        assertThat(retry).isEqualTo(new RetryPolicy(3, Duration.ofSeconds(2),
+                Set.of(RetryOn.FIVE_XX, RetryOn.RESET, RetryOn.GRPC_DEADLINE_EXCEEDED, RetryOn.GRPC_RESOURCE_EXHAUSTED,
+                        RetryOn.RETRIABLE_STATUS_CODES),
+                Set.of(503, 429), List.of(), false, 5, true, Duration.ofMillis(40), Duration.ofMillis(400)));
+    }
+
+    @Test
+    void statusesInRetryOnArriveAsRetriableStatusCodes() throws Exception {
+        RetryPolicy retry = policyOf(withRoutes("- {route: [{destination: {host: catalog}}], retries: {attempts: 2, retryOn: \"502,504\"}}"), "/")
+                .retry();
+        assertThat(retry.retryOn()).containsExactly(RetryOn.RETRIABLE_STATUS_CODES);
+        assertThat(retry.retriableStatusCodes()).containsExactlyInAnyOrder(502, 504);
+        assertThat(retry.numRetries()).isEqualTo(2);
+        assertThat(retry.otherHosts()).isTrue();
+    }
+
+    @Test
+    void aTimeoutBoundsTheRouteAndTheCallersGrpcTimeout() throws Exception {
+        RequestPolicy policy = policyOf(withRoutes("- {route: [{destination: {host: catalog}}], timeout: 1500ms}"), "/");
+        assertThat(policy.timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(policy.grpcTimeoutMax()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void aFaultIsTheRoutesAndItsListenerRunsTheFaultFilter() throws Exception {
+        ProxyConfig config = withRoutes("""
+                - match: [{uri: {prefix: /slow}}]
+                  route: [{destination: {host: catalog}}]
+                  fault:
+                    delay: {fixedDelay: 1.5s, percentage: {value: 12.5}}
+                    abort: {grpcStatus: UNAVAILABLE, percentage: {value: 100}}
+                - match: [{uri: {prefix: /broken}}]
+                  route: [{destination: {host: catalog}}]
+                  fault: {abort: {httpStatus: 503, percentage: {value: 0.5}}}
+                - route: [{destination: {host: catalog}}]
+                """);
+        assertThat(policyOf(config, "/slow").fault()).isEqualTo(new Fault(new Fault.Delay(Duration.ofMillis(1500), 12.5),
+                new Fault.Abort(0, 14, 100)));
+        assertThat(policyOf(config, "/broken").fault()).isEqualTo(new Fault(null, new Fault.Abort(503, -1, 0.5)));
+        assertThat(policyOf(config, "/other").fault()).isNull();
+        assertThat(listener(config, CATALOG_LISTENER).http().filters()).containsExactly(new HttpOptions.Filter.FaultInjection(null));
+        assertThat(listener(config, "outbound|9092|search.shop.svc.cluster.local:80").http().filters())
+                .as("a listener whose routes inject no fault").isEmpty();
+    }
+
+    @Test
+    void mirrorsNameClustersTheProxyHas() throws Exception {
+        ProxyConfig config = withRoutes("""
+                - route: [{destination: {host: catalog, subset: v1}}]
+                  mirrors:
+                  - {destination: {host: catalog, subset: v2}, percentage: {value: 25}}
+                  - {destination: {host: search}}
+                """);
+        assertThat(policyOf(config, "/").mirrors()).containsExactly(
+                new Mirror("outbound|80|v2|catalog.shop.svc.cluster.local", 25),
+                new Mirror("outbound|80||search.shop.svc.cluster.local", 100));
+        assertThat(config.clusters()).containsKeys("outbound|80|v2|catalog.shop.svc.cluster.local", "outbound|80||search.shop.svc.cluster.local");
+    }
+
+    static final String RATE_LIMIT = """
+            ---
+            apiVersion: trellis.dev/v1alpha1
+            kind: LocalRateLimit
+            metadata: {name: web, namespace: shop}
+            spec:
+              host: web
+              tokenBucket: {maxTokens: 100, tokensPerFill: 10, fillInterval: 1s}
+              routes:
+              - {path: /expensive, tokenBucket: {maxTokens: 2, fillInterval: 500ms}}
+              - {pathPrefix: /search/, tokenBucket: {maxTokens: 5, fillInterval: 1s}}
+            """;
+
+    @Test
+    void aLocalRateLimitIsTheInboundListenersFilterWithABucketForEachPath() throws Exception {
+        ListenerConfig inbound = listener(runtime(PROXY + RATE_LIMIT), "inbound|15006");
+        assertThat(inbound.http().filters()).containsExactly(
+                new HttpOptions.Filter.LocalRateLimit(new RateLimit(100, 10, Duration.ofSeconds(1))));
+        assertThat(inbound.routes().match(request(HttpMethod.GET, "/expensive")).policy().rateLimit())
+                .isEqualTo(new RateLimit(2, 1, Duration.ofMillis(500)));
+        assertThat(inbound.routes().match(request(HttpMethod.GET, "/expensive/not")).policy().rateLimit())
+                .as("an exact path").isNull();
+        assertThat(inbound.routes().match(request(HttpMethod.GET, "/search/books?q=1")).policy().rateLimit())
+                .isEqualTo(new RateLimit(5, 1, Duration.ofSeconds(1)));
+        Route other = inbound.routes().match(request(HttpMethod.GET, "/other"));
+        assertThat(other.policy().rateLimit()).as("the listener's bucket applies").isNull();
+        assertThat(other.policy().retry()).as("no retries inbound").isEqualTo(RetryPolicy.NONE);
+        assertThat(inbound.routes().routes()).extracting(r -> r.clusters().get(0).name()).containsOnly("inbound|8080||");
+        assertThat(listener(runtime(PROXY), "inbound|15006").http()).isEqualTo(HttpOptions.DEFAULT);
+    }
+
+    /** The resources of PROXY and {@code yaml}, with the first route of {@code routes} changed by {@code change}. */
+    static XdsResources changeRoute(String yaml, String routes, java.util.function.Consumer<io.envoyproxy.envoy.config.route.v3.Route.Builder> change)
+            throws ConfigException {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY + yaml);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, mesh.proxies().get(0)).resources();
+        RouteConfiguration.Builder config = resources.routes().get(routes).toBuilder();
+        change.accept(config.getVirtualHostsBuilder(0).getRoutesBuilder(0));
+        return resources.with(XdsType.ROUTE, replace(resources.routes(), routes, config.build()));
+    }
+
+    ProxyBootstrap proxy() throws ConfigException {
+        return ConfigLoader.parse("mesh.yaml", PROXY).proxies().get(0);
+    }
+
+    @Test
+    void whatThePolicyCannotHonourIsRefusedByField() throws Exception {
+        String routes = "catalog.shop.svc.cluster.local:80";
+        String where = "RouteConfiguration " + routes + ": virtual_hosts[0].routes[0]";
+        XdsResources changed = changeRoute("", routes, route -> {
+            RouteAction.Builder action = route.getRouteBuilder();
+            action.getRetryPolicyBuilder().setRetryOn("5xx,envoy-ratelimited")
+                    .addRetryHostPredicate(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryHostPredicate.newBuilder().setName("envoy.retry_host_predicates.omit_canary_hosts"));
+            action.getMaxStreamDurationBuilder().setMaxStreamDuration(com.google.protobuf.Duration.newBuilder().setSeconds(5));
+            action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster("outbound|80||catalog.shop.svc.cluster.local")
+                    .setTraceSampled(com.google.protobuf.BoolValue.of(false)));
+            route.putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(HTTPFault.newBuilder()
+                    .setAbort(FaultAbort.newBuilder().setHeaderAbort(FaultAbort.HeaderAbort.getDefaultInstance()))
+                    .setMaxActiveFaults(com.google.protobuf.UInt32Value.of(3)).build()));
+        });
+        assertThatThrownBy(() -> adapter.adapt(proxy(), changed, null)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).contains(
+                        where + ".route.retry_policy.retry_on: \"envoy-ratelimited\" is not a condition Trellis retries on (expected: "
+                                + "5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, "
+                                + "retriable-headers, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable)",
+                        where + ".route.retry_policy.retry_host_predicate[1]: envoy.retry_host_predicates.omit_canary_hosts "
+                                + "(expected: envoy.retry_host_predicates.previous_hosts with a PreviousHostsPredicate)",
+                        where + ".route.max_stream_duration.max_stream_duration: PT5S (expected: 0s or unset; Trellis limits a"
+                                + " request by the route's timeout)",
+                        where + ".route.request_mirror_policies[0].trace_sampled: not supported by Trellis (expected: unset)",
+                        where + ".typed_per_filter_config[\"envoy.filters.http.fault\"].max_active_faults: not supported by Trellis (expected: unset)",
+                        where + ".typed_per_filter_config[\"envoy.filters.http.fault\"].abort.header_abort: not supported by Trellis (expected: unset)",
+                        where + ".typed_per_filter_config[\"envoy.filters.http.fault\"].abort: HEADER_ABORT (expected: http_status or grpc_status)"));
+    }
+
+    @Test
+    void aRateLimitThatLimitsSomeRequestsOnlyIsRefused() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY + RATE_LIMIT);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, mesh.proxies().get(0)).resources();
+        var listener = resources.listeners().get("inbound|15006").toBuilder();
+        var filter = listener.getFilterChainsBuilder(0).getFiltersBuilder(0);
+        HttpConnectionManager.Builder hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class).toBuilder();
+        LocalRateLimit.Builder limit = hcm.getHttpFilters(0).getTypedConfig().unpack(LocalRateLimit.class).toBuilder();
+        limit.getFilterEnforcedBuilder().setRuntimeKey("local_rate_limit_enforced").getDefaultValueBuilder().setNumerator(500_000);
+        hcm.getHttpFiltersBuilder(0).setTypedConfig(Any.pack(limit.build()));
+        hcm.setStreamIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(30));
+        filter.setTypedConfig(Any.pack(hcm.build()));
+        XdsResources changed = resources.with(XdsType.LISTENER, replace(resources.listeners(), "inbound|15006", listener.build()));
+        String where = "Listener inbound|15006: filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.filter_enforced";
+        assertThatThrownBy(() -> adapter.adapt(mesh.proxies().get(0), changed, null))
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactly(
+                        where + ".runtime_key: not supported by Trellis (expected: unset)",
+                        where + ".default_value: 50.0% (expected: 100% or 0%; Trellis limits every request or none)"));
+    }
+
+    @Test
+    void theStreamIdleTimeoutIsTheListeners() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", PROXY);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, mesh.proxies().get(0)).resources();
+        var listener = resources.listeners().get(CATALOG_LISTENER).toBuilder();
+        var filter = listener.getFilterChainsBuilder(0).getFiltersBuilder(0);
+        filter.setTypedConfig(Any.pack(filter.getTypedConfig().unpack(HttpConnectionManager.class).toBuilder()
+                .setStreamIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(30)).build()));
+        ProxyConfig config = adapter.adapt(mesh.proxies().get(0),
+                resources.with(XdsType.LISTENER, replace(resources.listeners(), CATALOG_LISTENER, listener.build())), null);
+        assertThat(listener(config, CATALOG_LISTENER).http().streamIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(listener(config, "inbound|15006").http().streamIdleTimeout()).as("Envoy's default").isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void aFaultForAFilterTheListenerDoesNotRunIsLeftUnusedAsInEnvoy() throws Exception {
+        String routes = "catalog.shop.svc.cluster.local:80";
+        XdsResources changed = changeRoute("", routes, route -> route.putTypedPerFilterConfig("envoy.filters.http.fault",
+                Any.pack(HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setHttpStatus(500)
+                        .setPercentage(io.envoyproxy.envoy.type.v3.FractionalPercent.newBuilder().setNumerator(100))).build())));
+        ProxyConfig config = adapter.adapt(proxy(), changed, null);
+        assertThat(listener(config, CATALOG_LISTENER).http().filters()).isEmpty();
+        assertThat(policyOf(config, "/").fault()).isNull();
     }
 }

@@ -5,10 +5,12 @@ import dev.trellis.model.HeaderOps;
 import dev.trellis.model.Hosts;
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.RouteMatch;
+import dev.trellis.model.RoutePolicy;
 import dev.trellis.model.StringMatch;
 import dev.trellis.model.WeightedDestination;
 import dev.trellis.xds.ResourceNames;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.util.ArrayList;
@@ -26,10 +28,14 @@ import java.util.regex.Pattern;
  * by its path ({@code /package.Service/Method}) and its metadata, and forwards it unchanged: it has
  * no header mutations and no rewrites, and its header matchers see neither pseudo-headers nor
  * binary ({@code -bin}) metadata. Every gRPC call is a POST, so a method condition is decided here.
+ * Of how a call is carried, gRPC applies the timeout (read from {@code max_stream_duration}),
+ * retries on gRPC statuses with their back-off, and injected faults; it does not mirror.
  */
 final class GrpcRoutes {
     /** The method of every gRPC call. */
     static final String GRPC_METHOD = "POST";
+    /** The most retries a gRPC channel makes by default: 5 attempts in all. */
+    static final int MAX_GRPC_RETRIES = 4;
     /** The metadata keys gRPC's header matchers can read, once lower-cased; binary ones ({@code -bin}) never. */
     private static final Pattern READABLE_HEADER = Pattern.compile("[-_.0-9a-z]+");
 
@@ -63,17 +69,26 @@ final class GrpcRoutes {
         List<WeightedDestination> destinations = route.destinations().stream()
                 .map(d -> new WeightedDestination(d.destination(), d.weight(), HeaderOps.NONE, HeaderOps.NONE))
                 .toList();
-        return Optional.of(new HttpRoute(route.name(), matches, destinations, HeaderOps.NONE, HeaderOps.NONE, Optional.empty()));
+        RoutePolicy policy = route.policy();
+        RoutePolicy withoutMirrors = new RoutePolicy(policy.timeout(), policy.retries(), policy.fault(), List.of());
+        return Optional.of(new HttpRoute(route.name(), matches, destinations, HeaderOps.NONE, HeaderOps.NONE, Optional.empty(),
+                withoutMirrors));
     }
 
     /**
      * A translated route as gRPC reads it: {@code case_sensitive} always set, since gRPC takes an
-     * unset one as false where Envoy takes it as true; no metadata and no route timeout, which gRPC
-     * does not read (it has no timeout unless {@code max_stream_duration} says so).
+     * unset one as false where Envoy takes it as true; no metadata; the timeout as
+     * {@code max_stream_duration}, the only place gRPC reads it (0s: none), as Istio sends it to
+     * proxyless clients; the retry policy narrowed to what gRPC reads ({@link RetryPolicies#forGrpc}).
      */
     static Route finish(Route route) {
         Route.Builder grpc = route.toBuilder().clearMetadata();
-        grpc.getRouteBuilder().clearTimeout();
+        RouteAction.Builder action = grpc.getRouteBuilder();
+        com.google.protobuf.Duration timeout = action.getTimeout();
+        action.clearTimeout().setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(timeout));
+        if (action.hasRetryPolicy()) {
+            RetryPolicies.forGrpc(action.getRetryPolicy()).ifPresentOrElse(action::setRetryPolicy, action::clearRetryPolicy);
+        }
         io.envoyproxy.envoy.config.route.v3.RouteMatch.Builder match = grpc.getMatchBuilder();
         boolean ignoreCase = match.hasCaseSensitive() && !match.getCaseSensitive().getValue();
         match.setCaseSensitive(BoolValue.of(!ignoreCase));
@@ -112,6 +127,7 @@ final class GrpcRoutes {
     }
 
     private static void notApplied(HttpRoute route, String where, Consumer<String> ignored) {
+        notApplied(route.policy(), where, ignored);
         if (!route.requestHeaders().isEmpty() || route.destinations().stream().anyMatch(d -> !d.requestHeaders().isEmpty())) {
             ignored.accept(where + ": request header changes do not reach gRPC clients");
         }
@@ -121,6 +137,37 @@ final class GrpcRoutes {
         route.rewrite().ifPresent(rewrite -> {
             rewrite.uri().ifPresent(uri -> ignored.accept(where + ": rewrite.uri does not reach gRPC clients"));
             rewrite.authority().ifPresent(authority -> ignored.accept(where + ": rewrite.authority does not reach gRPC clients"));
+        });
+    }
+
+    /** Notes what of the route's timeout, retries, fault and mirrors gRPC clients do not apply. */
+    private static void notApplied(RoutePolicy policy, String where, Consumer<String> ignored) {
+        if (!policy.mirrors().isEmpty()) {
+            ignored.accept(where + ": mirroring (mirror, mirrors) does not reach gRPC clients");
+        }
+        policy.retries().filter(r -> r.attempts() > 0).ifPresent(retries -> {
+            List<String> notGrpc = retries.retryOn().map(on -> on.conditions().stream()
+                    .filter(c -> !RetryPolicies.GRPC_CONDITIONS.contains(c)).toList()).orElse(List.of());
+            if (!notGrpc.isEmpty()) {
+                ignored.accept(where + ": retries.retryOn " + String.join(", ", notGrpc)
+                        + " do not reach gRPC clients, which retry on gRPC statuses only");
+            }
+            retries.retryOn().filter(on -> !on.statusCodes().isEmpty()).ifPresent(on -> ignored.accept(where
+                    + ": retries.retryOn HTTP statuses " + on.statusCodes() + " do not reach gRPC clients, which retry on gRPC statuses only"));
+            if (retries.retryOn().isPresent() && RetryPolicies.grpcConditions(String.join(",", retries.retryOn().get().conditions())).isEmpty()) {
+                ignored.accept(where + ": retries name no gRPC status, so gRPC clients do not retry this route");
+            }
+            retries.perTryTimeout().ifPresent(t -> ignored.accept(where + ": retries.perTryTimeout does not reach gRPC clients"));
+            if (retries.retryRemoteLocalities()) {
+                ignored.accept(where + ": retries.retryRemoteLocalities does not reach gRPC clients");
+            }
+            if (retries.ignorePreviousHosts().isPresent()) {
+                ignored.accept(where + ": retries.retryIgnorePreviousHosts does not reach gRPC clients");
+            }
+            if (retries.attempts() > MAX_GRPC_RETRIES) {
+                ignored.accept(where + ": retries.attempts " + retries.attempts() + " reaches gRPC clients as "
+                        + MAX_GRPC_RETRIES + ", since gRPC makes at most " + (MAX_GRPC_RETRIES + 1) + " attempts");
+            }
         });
     }
 

@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,7 +29,8 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>LDS: a listener named {@code host:port}, the target's authority, whose {@code api_listener}
- *       names its routes for RDS over ADS, with the router as its only filter;
+ *       names its routes for RDS over ADS, with the fault filter when a route injects faults, then
+ *       the router;
  *   <li>RDS: a route configuration {@code host:port}, one virtual host for {@code host:port}, the
  *       host and its short forms, holding the routes of the VirtualServices for the host (or one
  *       route to the service when there are none), each with {@code case_sensitive} set;
@@ -55,6 +57,10 @@ import java.util.TreeMap;
  *       POST is dropped from the match, and a match whose method does not is left out, no call
  *       being able to take it; {@code route} destinations with host, subset and port, and their
  *       weights (a weight of 0 left out, as for proxies).
+ *   <li>The route's {@code timeout}, as {@code max_stream_duration} (0s: none), where gRPC reads it;
+ *       its retries (Istio's default policy when it says nothing), narrowed to the attempts, gRPC
+ *       status conditions and back-off gRPC reads; its {@code fault}, as the fault filter's
+ *       per-route config.
  * </ul>
  *
  * <p>What does not, and what gRPC clients do instead:
@@ -75,6 +81,11 @@ import java.util.TreeMap;
  *   <li>Host-name endpoints of a cluster with more than one endpoint: left out, the cluster keeping
  *       its IP endpoints. Listed in {@link Result#problems()}.
  *   <li>VirtualServices for hosts that no ServiceEntry declares: no listener carries them.
+ *   <li>Mirrors, retry conditions that are not gRPC statuses, {@code perTryTimeout},
+ *       {@code retryRemoteLocalities} and {@code retryIgnorePreviousHosts}: gRPC has none of them.
+ *       Listed in {@link Result#ignored()}. A route whose retries name no gRPC status gets no retry
+ *       policy; more retries than gRPC makes (4) reach it as 4.
+ *   <li>LocalRateLimits, which limit a service's workloads on their own proxies.
  * </ul>
  *
  * <p>References that do not resolve are problems as for a proxy, and get a cluster without
@@ -130,17 +141,18 @@ public final class GrpcSnapshotBuilder {
             for (HttpRoute route : vs.http()) {
                 String where = vs.meta() + ": route " + route.name();
                 GrpcRoutes.adapt(route, where, problems::add, ignored::add).ifPresent(adapted -> Routes
-                        .translate(adapted, vs.meta().ref(), d -> target(d.destination(), where, port))
+                        .translate(adapted, vs.meta().ref(), d -> target(d, where, port))
                         .forEach(r -> grpcRoutes.add(GrpcRoutes.finish(r))));
             }
         }
         String own = service.meta() + ": port " + port;
         if (virtualServices.isEmpty()) {
-            Routes.translate(Routes.direct(Destinations.whole(host, port)), service.meta().ref(), d -> target(d.destination(), own, port))
+            Routes.translate(Routes.direct(Destinations.whole(host, port)), service.meta().ref(), d -> target(d, own, port))
                     .forEach(r -> grpcRoutes.add(GrpcRoutes.finish(r)));
         }
         routes.put(name, GrpcRoutes.routeConfiguration(name, host, port, grpcRoutes));
-        listeners.put(name, Listeners.api(name, name));
+        List<HttpFilter> filters = Routes.injectFaults(grpcRoutes) ? List.of(HttpFilters.fault()) : List.of();
+        listeners.put(name, Listeners.api(name, name, filters));
         Destinations.wholeAndSubsets(mesh, host, port).forEach(d -> target(d, own, port));
     }
 

@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.type.v3.HashPolicy;
+import java.util.List;
 
 /**
  * Builds listeners: an HTTP connection manager whose routes come over RDS, or a TCP proxy, for a
@@ -32,21 +33,24 @@ public final class Listeners {
      * ({@code use_remote_address}) and WebSocket upgrades are allowed, as in Istio's sidecars.
      *
      * @param service the host the listener serves, kept in its metadata for telemetry
+     * @param filters the HTTP filters before the router, in order
      */
-    static Listener http(String name, String host, int port, TrafficDirection direction, String service, String routeConfig) {
-        HttpConnectionManager hcm = connectionManager(name, routeConfig).build();
+    static Listener http(String name, String host, int port, TrafficDirection direction, String service, String routeConfig,
+            List<HttpFilter> filters) {
+        HttpConnectionManager hcm = connectionManager(name, routeConfig, filters).build();
         return listener(name, host, port, direction, service, Filter.newBuilder()
                 .setName(HTTP_CONNECTION_MANAGER)
                 .setTypedConfig(Any.pack(hcm))
                 .build());
     }
 
-    /** The connection manager of an HTTP listener, its routes named for RDS, the router its one filter. */
-    static HttpConnectionManager.Builder connectionManager(String statPrefix, String routeConfig) {
+    /** The connection manager of an HTTP listener, its routes named for RDS, {@code filters} then the router. */
+    static HttpConnectionManager.Builder connectionManager(String statPrefix, String routeConfig, List<HttpFilter> filters) {
         return HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(rds(routeConfig))
+                .addAllHttpFilters(filters)
                 .addHttpFilters(router())
                 .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(WEBSOCKET))
                 .setUseRemoteAddress(BoolValue.of(true));
@@ -54,14 +58,17 @@ public final class Listeners {
 
     /**
      * The listener a proxyless gRPC client asks for by its target's authority: no socket, just an
-     * {@code api_listener} whose connection manager names its routes for RDS over ADS and has the
-     * router as its one, terminal filter. Nothing else: gRPC rejects a connection manager with
-     * {@code xff_num_trusted_hops} or an HTTP filter it does not know (unless marked optional), and
-     * ignores stat prefixes, codecs and upgrades.
+     * {@code api_listener} whose connection manager names its routes for RDS over ADS and has
+     * {@code filters} then the router as its terminal filter. Nothing else: gRPC rejects a connection
+     * manager with {@code xff_num_trusted_hops} or an HTTP filter it does not know (unless marked
+     * optional), and ignores stat prefixes, codecs and upgrades.
+     *
+     * @param filters HTTP filters gRPC's xDS client runs (the fault filter), in order
      */
-    static Listener api(String name, String routeConfig) {
+    static Listener api(String name, String routeConfig, List<HttpFilter> filters) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
                 .setRds(rds(routeConfig))
+                .addAllHttpFilters(filters)
                 .addHttpFilters(router())
                 .build();
         return Listener.newBuilder()

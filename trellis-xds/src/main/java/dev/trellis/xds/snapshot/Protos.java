@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,14 @@ final class Protos {
         return com.google.protobuf.Duration.newBuilder()
                 .setSeconds(duration.getSeconds())
                 .setNanos(duration.getNano())
+                .build();
+    }
+
+    /** A share of requests, 0..100, in Envoy's fraction per million (as Istio writes it: 12.5% is 125000). */
+    static FractionalPercent percent(double percent) {
+        return FractionalPercent.newBuilder()
+                .setNumerator((int) Math.round(percent * 10_000))
+                .setDenominator(FractionalPercent.DenominatorType.MILLION)
                 .build();
     }
 

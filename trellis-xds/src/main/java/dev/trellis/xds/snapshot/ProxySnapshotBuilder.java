@@ -3,6 +3,7 @@ package dev.trellis.xds.snapshot;
 import dev.trellis.model.Hosts;
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.LoadBalancer;
+import dev.trellis.model.LocalRateLimit;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Protocol;
 import dev.trellis.model.ProxyBootstrap;
@@ -19,6 +20,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,10 @@ import java.util.TreeMap;
  * listener per upstream with the routes of the VirtualServices for its host, an inbound listener
  * in front of its app, and the clusters and endpoints those use (every subset of each service
  * reached, so a weight moving to 0 and back never removes and re-adds a cluster).
+ *
+ * <p>An outbound listener runs the fault filter when any of its routes injects faults. The inbound
+ * listener runs the local rate limit filter when a LocalRateLimit names the workload's service, its
+ * token bucket the default, and has a route of its own for each path with a bucket of its own.
  *
  * <p>A reference that does not resolve (an undeclared host, port or subset) is a problem. The
  * resources are still complete and consistent: the reference gets a cluster without endpoints,
@@ -75,19 +81,16 @@ public final class ProxySnapshotBuilder {
         clusters.put(cluster, Clusters.local(cluster, service, inbound.protocol(),
                 new Clusters.Member("127.0.0.1", inbound.appPort(), proxy.workload().labels())));
         String name = ResourceNames.inboundListener(inbound.port());
+        Optional<LocalRateLimit> limit = mesh.localRateLimit(service);
         if (inbound.protocol() == Protocol.TCP) {
+            limit.ifPresent(l -> problems.add(l.meta() + ": spec.host: " + service + " is served by " + proxy.meta().ref()
+                    + " over TCP (inbound.protocol), which has no requests to limit"));
             listeners.put(name, Listeners.tcp(name, INBOUND_HOST, inbound.port(), TrafficDirection.INBOUND, service, cluster, false));
             return;
         }
-        Route toApp = Route.newBuilder()
-                .setName(name)
-                .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/"))
-                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder()
-                        .setCluster(cluster)
-                        .setTimeout(Protos.duration(java.time.Duration.ZERO))) // none, as for outbound routes
-                .build();
-        routes.put(name, routeConfiguration(name, List.of(toApp)));
-        listeners.put(name, Listeners.http(name, INBOUND_HOST, inbound.port(), TrafficDirection.INBOUND, service, name));
+        routes.put(name, routeConfiguration(name, InboundRoutes.of(name, cluster, limit)));
+        List<HttpFilter> filters = limit.map(l -> List.of(HttpFilters.localRateLimit(l.tokenBucket()))).orElse(List.of());
+        listeners.put(name, Listeners.http(name, INBOUND_HOST, inbound.port(), TrafficDirection.INBOUND, service, name, filters));
     }
 
     private void outbound(ProxyBootstrap.Upstream upstream, String where) {
@@ -122,14 +125,15 @@ public final class ProxySnapshotBuilder {
         for (VirtualService vs : virtualServices) {
             for (HttpRoute route : vs.http()) {
                 String routeWhere = vs.meta() + ": route " + route.name();
-                envoyRoutes.addAll(Routes.translate(route, vs.meta().ref(), d -> target(d.destination(), routeWhere, upstream)));
+                envoyRoutes.addAll(Routes.translate(route, vs.meta().ref(), d -> target(d, routeWhere, upstream)));
             }
         }
         if (virtualServices.isEmpty()) {
-            envoyRoutes.addAll(Routes.translate(Routes.direct(self), proxy.meta().ref(), d -> target(d.destination(), selfWhere, upstream)));
+            envoyRoutes.addAll(Routes.translate(Routes.direct(self), proxy.meta().ref(), d -> target(d, selfWhere, upstream)));
         }
         routes.put(routeConfig, routeConfiguration(routeConfig, envoyRoutes));
-        listeners.put(name, Listeners.http(name, OUTBOUND_HOST, upstream.bindPort(), TrafficDirection.OUTBOUND, host, routeConfig));
+        List<HttpFilter> filters = Routes.injectFaults(envoyRoutes) ? List.of(HttpFilters.fault()) : List.of();
+        listeners.put(name, Listeners.http(name, OUTBOUND_HOST, upstream.bindPort(), TrafficDirection.OUTBOUND, host, routeConfig, filters));
         // The upstream's own service whole and by subset, so shifting weights never adds or removes clusters.
         Destinations.wholeAndSubsets(mesh, host, upstream.port()).forEach(d -> target(d, selfWhere, upstream));
     }

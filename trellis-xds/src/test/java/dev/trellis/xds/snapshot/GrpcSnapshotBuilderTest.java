@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.Durations;
 import dev.trellis.config.ConfigLoader;
 import dev.trellis.xds.Consistency;
 import dev.trellis.xds.XdsResources;
@@ -16,9 +19,12 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -371,21 +377,28 @@ class GrpcSnapshotBuilderTest {
                           match: [{uri: {prefix: /a}, ignoreUriCase: true, method: {prefix: PO}, headers: {x-a: {regex: "a.*"}}}]
                           headers: {request: {set: {x-from: mesh}}, response: {add: {x-to: client}}}
                           rewrite: {uri: /b}
+                          timeout: 3s
+                          retries: {attempts: 3, perTryTimeout: 1s, retryOn: "5xx,unavailable,503", retryRemoteLocalities: true, backoff: 10ms}
+                          fault: {delay: {fixedDelay: 1s, percentage: {value: 1}}}
+                          mirror: {host: catalog, subset: v2}
                           route:
                           - {destination: {host: catalog, subset: v1}, weight: 40, headers: {response: {set: {x-v: "1"}}}}
                           - {destination: {host: catalog, subset: v2}, weight: 60}
                         """)).resources();
-        Map<String, Set<String>> allowed = Map.of(
-                "envoy.config.route.v3.RouteConfiguration", Set.of("name", "virtual_hosts"),
-                "envoy.config.route.v3.VirtualHost", Set.of("name", "domains", "routes"),
-                "envoy.config.route.v3.Route", Set.of("name", "match", "route"),
-                "envoy.config.route.v3.RouteMatch", Set.of("prefix", "path", "safe_regex", "case_sensitive", "headers"),
-                "envoy.config.route.v3.HeaderMatcher", Set.of("name", "string_match"),
-                "envoy.config.route.v3.RouteAction", Set.of("cluster", "weighted_clusters", "hash_policy"),
-                "envoy.config.route.v3.WeightedCluster", Set.of("clusters"),
-                "envoy.config.route.v3.WeightedCluster.ClusterWeight", Set.of("name", "weight"),
-                "envoy.config.route.v3.RouteAction.HashPolicy", Set.of("header", "terminal"),
-                "envoy.config.cluster.v3.Cluster", Set.of("name", "type", "eds_cluster_config", "lb_policy", "metadata"));
+        Map<String, Set<String>> allowed = Map.ofEntries(
+                Map.entry("envoy.config.route.v3.RouteConfiguration", Set.of("name", "virtual_hosts")),
+                Map.entry("envoy.config.route.v3.VirtualHost", Set.of("name", "domains", "routes")),
+                Map.entry("envoy.config.route.v3.Route", Set.of("name", "match", "route", "typed_per_filter_config")),
+                Map.entry("envoy.config.route.v3.RouteMatch", Set.of("prefix", "path", "safe_regex", "case_sensitive", "headers")),
+                Map.entry("envoy.config.route.v3.HeaderMatcher", Set.of("name", "string_match")),
+                Map.entry("envoy.config.route.v3.RouteAction", Set.of("cluster", "weighted_clusters", "hash_policy", "retry_policy",
+                        "max_stream_duration")),
+                Map.entry("envoy.config.route.v3.RouteAction.MaxStreamDuration", Set.of("max_stream_duration")),
+                Map.entry("envoy.config.route.v3.RetryPolicy", Set.of("num_retries", "retry_on", "retry_back_off")),
+                Map.entry("envoy.config.route.v3.WeightedCluster", Set.of("clusters")),
+                Map.entry("envoy.config.route.v3.WeightedCluster.ClusterWeight", Set.of("name", "weight")),
+                Map.entry("envoy.config.route.v3.RouteAction.HashPolicy", Set.of("header", "terminal")),
+                Map.entry("envoy.config.cluster.v3.Cluster", Set.of("name", "type", "eds_cluster_config", "lb_policy", "metadata")));
         List<String> unexpected = new ArrayList<>();
         resources.routes().values().forEach(r -> unexpectedFields(r, allowed, unexpected));
         resources.clusters().values().forEach(c -> unexpectedFields(c, allowed, unexpected));
@@ -411,6 +424,81 @@ class GrpcSnapshotBuilderTest {
         assertThat(shifted.version(XdsType.CLUSTER)).isEqualTo(one.version(XdsType.CLUSTER));
         assertThat(shifted.version(XdsType.ENDPOINT)).isEqualTo(one.version(XdsType.ENDPOINT));
         assertThat(shifted.version(XdsType.LISTENER)).isEqualTo(one.version(XdsType.LISTENER));
+    }
+
+    @Test
+    void aRouteThatSaysNothingRetriesOnIstiosDefaultGrpcStatusesWithNoTimeout() throws Exception {
+        GrpcSnapshotBuilder.Result result = build(CATALOG + RULE + split(50, 50));
+        Route route = routes(result.resources(), GRPC).get(0);
+        assertThat(route.getRoute().getRetryPolicy()).isEqualTo(RetryPolicy.newBuilder()
+                .setNumRetries(UInt32Value.of(2))
+                .setRetryOn("unavailable,cancelled")
+                .build());
+        assertThat(route.getRoute().hasTimeout()).as("gRPC reads max_stream_duration only").isFalse();
+        assertThat(route.getRoute().getMaxStreamDuration()).as("0s: none, as Istio sends it to proxyless clients")
+                .isEqualTo(RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(Duration.getDefaultInstance()).build());
+        assertThat(result.ignored()).isEmpty();
+        assertThat(routes(build(CATALOG).resources(), GRPC).get(0).getRoute().getRetryPolicy().getRetryOn())
+                .as("the route of a host without VirtualServices too").isEqualTo("unavailable,cancelled");
+    }
+
+    @Test
+    void timeoutRetriesOnGrpcStatusesAndFaultsReachGrpcAndTheRestIsListed() throws Exception {
+        GrpcSnapshotBuilder.Result result = build(CATALOG + RULE + virtualService("""
+                - name: resilient
+                  route: [{destination: {host: catalog, subset: v1}}]
+                  timeout: 2s
+                  retries: {attempts: 6, perTryTimeout: 1s, retryOn: "5xx,unavailable,deadline-exceeded,503", backoff: 10ms,
+                            retryRemoteLocalities: true}
+                  fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 100}}}
+                  mirror: {host: catalog, subset: v2}
+                """));
+        Route route = routes(result.resources(), GRPC).get(0);
+        assertThat(route.getRoute().getRetryPolicy()).isEqualTo(RetryPolicy.newBuilder()
+                .setNumRetries(UInt32Value.of(6))
+                .setRetryOn("unavailable,deadline-exceeded")
+                .setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder().setBaseInterval(Durations.fromMillis(10)))
+                .build());
+        assertThat(route.getRoute().getMaxStreamDuration().getMaxStreamDuration()).isEqualTo(Durations.fromSeconds(2));
+        assertThat(route.getRoute().getRequestMirrorPoliciesList()).isEmpty();
+        assertThat(route.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault").unpack(HTTPFault.class).getAbort().getGrpcStatus())
+                .isEqualTo(14);
+        HttpConnectionManager hcm = result.resources().listeners().get(GRPC).getApiListener().getApiListener()
+                .unpack(HttpConnectionManager.class);
+        assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName)
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(hcm.getHttpFilters(0).getIsOptional()).as("gRPC runs the fault filter").isFalse();
+        assertThat(hcm.getHttpFilters(0).getTypedConfig().getTypeUrl())
+                .isEqualTo("type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault");
+        String where = "VirtualService default/catalog in mesh.yaml (document 3): route resilient: ";
+        assertThat(result.ignored()).containsExactly(
+                where + "mirroring (mirror, mirrors) does not reach gRPC clients",
+                where + "retries.retryOn 5xx do not reach gRPC clients, which retry on gRPC statuses only",
+                where + "retries.retryOn HTTP statuses [503] do not reach gRPC clients, which retry on gRPC statuses only",
+                where + "retries.perTryTimeout does not reach gRPC clients",
+                where + "retries.retryRemoteLocalities does not reach gRPC clients",
+                where + "retries.attempts 6 reaches gRPC clients as 4, since gRPC makes at most 5 attempts");
+        assertThat(result.problems()).isEmpty();
+        assertThat(Consistency.problems(result.resources())).isEmpty();
+    }
+
+    @Test
+    void aRouteThatRetriesOnNoGrpcStatusOrNotAtAllHasNoRetryPolicyForGrpc() throws Exception {
+        GrpcSnapshotBuilder.Result result = build(CATALOG + RULE + virtualService("""
+                - name: http-only
+                  match: [{uri: {prefix: /a}}]
+                  route: [{destination: {host: catalog, subset: v1}}]
+                  retries: {attempts: 2, retryOn: "5xx,reset"}
+                - name: never
+                  route: [{destination: {host: catalog, subset: v2}}]
+                  retries: {attempts: 0}
+                """));
+        assertThat(routes(result.resources(), GRPC)).extracting(r -> r.getRoute().hasRetryPolicy()).containsExactly(false, false);
+        assertThat(result.ignored()).contains("VirtualService default/catalog in mesh.yaml (document 3): route http-only:"
+                + " retries name no gRPC status, so gRPC clients do not retry this route");
+        assertThat(result.resources().listeners().get(GRPC).getApiListener().getApiListener().unpack(HttpConnectionManager.class)
+                .getHttpFiltersList()).as("no fault, no fault filter").extracting(HttpFilter::getName)
+                .containsExactly("envoy.filters.http.router");
     }
 
     private static List<String> addresses(ClusterLoadAssignment assignment) {
