@@ -61,13 +61,19 @@ public final class LeakGate {
     /**
      * Makes Netty report what has been leaked so far: collects garbage, so unreleased buffers that
      * nothing references any more are queued, then tracks new buffers, which makes the detector
-     * read its queue. A few rounds, for the reference handler thread to enqueue in between.
+     * read its queue. A few rounds, for the reference handler thread to enqueue in between; each
+     * waits until a collection has been seen to run (a weakly held sentinel cleared), so a busy
+     * machine delays the report rather than losing it.
      */
     public static void forceReport() {
         for (int round = 0; round < ROUNDS; round++) {
-            System.gc();
+            java.lang.ref.WeakReference<Object> sentinel = new java.lang.ref.WeakReference<>(new Object());
             try {
-                Thread.sleep(10);
+                for (int wait = 0; wait < 100 && sentinel.get() != null; wait++) {
+                    System.gc();
+                    Thread.sleep(5);
+                }
+                Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -23,6 +23,8 @@ final class RetryState {
     private int retriesLeft;
     private int retriesDone;
     private final List<Endpoint> tried = new ArrayList<>(2);
+    /** Tries per locality tier, for {@link RetryPolicy#otherPriorities()}. */
+    private int[] triesByTier = new int[0];
 
     RetryState(RetryPolicy policy) {
         this.policy = policy;
@@ -48,8 +50,21 @@ final class RetryState {
         retriesDone++;
     }
 
-    void tried(Endpoint endpoint) {
+    void tried(Endpoint endpoint, int tier) {
         tried.add(endpoint);
+        if (tier >= triesByTier.length) {
+            triesByTier = java.util.Arrays.copyOf(triesByTier, tier + 1);
+        }
+        triesByTier[tier]++;
+    }
+
+    /**
+     * Whether a retry should avoid {@code tier}: the policy asks for other priorities (Istio's
+     * {@code retryRemoteLocalities}), and the tier has had two tries, as Envoy's {@code
+     * previous_priorities} with the update frequency Istio sets, 2, leaves it.
+     */
+    boolean avoidTier(int tier) {
+        return policy.otherPriorities() && tier < triesByTier.length && triesByTier[tier] >= 2;
     }
 
     /** Whether a retry should avoid {@code endpoint}: it was tried, and the policy asks for other hosts. */

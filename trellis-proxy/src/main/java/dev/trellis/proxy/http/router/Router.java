@@ -147,24 +147,26 @@ public final class Router implements PickContext, HashPolicy.Request {
         }
     }
 
-    /** Sets the deadline from the route's timeout and the caller's grpc-timeout; false if it has passed already. */
+    /**
+     * Sets the deadline: the route's timeout from now (as in Envoy, the router's clock starts
+     * after the filters, so a fault delay does not count), and the caller's grpc-timeout from when
+     * the request arrived, whichever ends first. False if it has passed already.
+     */
     private boolean startDeadline(long now) {
         long timeout = policy.timeout().toNanos();
+        long deadline = timeout > 0 ? now + timeout : 0;
         if (policy.grpcTimeoutMax() != null && stream.grpc()) {
             long asked = GrpcTimeout.parse(head.headers().get(GRPC_TIMEOUT));
             if (asked >= 0) {
                 long max = policy.grpcTimeoutMax().toNanos();
-                long capped = max > 0 ? Math.min(asked, max) : asked;
-                timeout = timeout > 0 ? Math.min(timeout, capped) : capped;
-                if (timeout == 0) {
-                    timeout = 1; // grpc-timeout 0: already run out
-                }
+                long grpcDeadline = stream.record().startNanos() + (max > 0 ? Math.min(asked, max) : asked);
+                deadline = deadline == 0 ? grpcDeadline : Math.min(deadline, grpcDeadline);
             }
         }
-        if (timeout <= 0) {
+        if (deadline == 0) {
             return true;
         }
-        deadlineNanos = stream.record().startNanos() + timeout;
+        deadlineNanos = deadline;
         long left = deadlineNanos - now;
         if (left <= 0) {
             onDeadline();
@@ -189,7 +191,7 @@ public final class Router implements PickContext, HashPolicy.Request {
                     ResponseFlag.NO_HEALTHY_UPSTREAM);
             return;
         }
-        retries.tried(endpoint);
+        retries.tried(endpoint, tier(endpoint));
         stream.record().attemptStarted();
         HttpHeaders headers = head.headers();
         headers.setInt(X_ATTEMPT_COUNT, stream.record().attempts());
@@ -211,13 +213,34 @@ public final class Router implements PickContext, HashPolicy.Request {
         }
         Endpoint picked = cluster.balancer().pick(this);
         int tries = policy.retry().hostSelectionMaxAttempts();
-        for (int i = 1; picked != null && i < tries && retries.avoid(picked); i++) {
+        for (int i = 1; picked != null && i < tries && (retries.avoid(picked) || retries.avoidTier(tier(picked))); i++) {
             picked = cluster.balancer().pick(this);
         }
-        if (picked != null && cluster.balancer().tiers().tiers().size() > 1 && cluster.tierOf(picked) > 0) {
+        if (picked != null && retries.avoid(picked)) {
+            picked = untried(picked); // the balancer kept choosing tried hosts: any other will do
+        }
+        if (picked != null && tier(picked) > 0) {
             cluster.stats().failover();
         }
         return picked;
+    }
+
+    /** An endpoint of the cluster not tried yet and not ejected, from a random start; else {@code fallback}. */
+    private Endpoint untried(Endpoint fallback) {
+        List<Endpoint> all = cluster.endpoints();
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, all.size()));
+        for (int i = 0; i < all.size(); i++) {
+            Endpoint candidate = all.get((start + i) % all.size());
+            if (!retries.avoid(candidate) && (cluster.outlier() == null || !cluster.outlier().isEjected(candidate))) {
+                return candidate;
+            }
+        }
+        return fallback;
+    }
+
+    /** The locality tier of {@code endpoint} for this proxy: 0 unless the cluster has several. */
+    private int tier(Endpoint endpoint) {
+        return cluster.balancer().tiers().tiers().size() > 1 ? cluster.tierOf(endpoint) : 0;
     }
 
     // What an attempt reports.

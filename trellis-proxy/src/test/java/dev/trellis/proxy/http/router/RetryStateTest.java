@@ -124,7 +124,20 @@ class RetryStateTest {
         RetryState state = on(EnumSet.of(RetryOn.FIVE_XX), Set.of());
         var endpoint = new dev.trellis.proxy.balance.Endpoint("127.0.0.1", 1, java.util.Map.of());
         assertThat(state.avoid(endpoint)).isFalse();
-        state.tried(endpoint);
+        state.tried(endpoint, 0);
         assertThat(state.avoid(endpoint)).isTrue();
+    }
+
+    @Test
+    void otherPrioritiesLeavesATierAfterTwoTries() {
+        RetryState state = new RetryState(new RetryPolicy(3, Duration.ZERO, EnumSet.of(RetryOn.FIVE_XX), Set.of(), List.of(),
+                false, 5, true, Duration.ofMillis(25), Duration.ofMillis(250)));
+        var a = new dev.trellis.proxy.balance.Endpoint("127.0.0.1", 1, java.util.Map.of());
+        state.tried(a, 0);
+        assertThat(state.avoidTier(0)).isFalse();
+        state.tried(a, 0);
+        assertThat(state.avoidTier(0)).isTrue();
+        assertThat(state.avoidTier(1)).isFalse();
+        assertThat(on(EnumSet.of(RetryOn.FIVE_XX), Set.of()).avoidTier(0)).as("without otherPriorities").isFalse();
     }
 }
