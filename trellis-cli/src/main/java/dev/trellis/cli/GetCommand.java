@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
         name = "get",
         mixinStandardHelpOptions = true,
         description = {
-            "Shows resources of one kind (serviceentries, virtualservices, destinationrules, proxies, or short names"
+            "Shows resources of one kind (serviceentries, virtualservices, destinationrules, retrybudgets, proxies, or short names"
                     + " se, vs, dr), or the registered workloads (workloadentries, we), as a table, YAML or JSON."
         })
 final class GetCommand implements Callable<Integer> {
@@ -65,7 +65,7 @@ final class GetCommand implements Callable<Integer> {
         Optional<String> documentKind = KindNames.resolve(kind);
         if (!workloads && documentKind.isEmpty()) {
             System.err.println("trellis get: no kind " + kind + " (expected one of: serviceentries (se), virtualservices (vs),"
-                    + " destinationrules (dr), proxies, workloadentries (we))");
+                    + " destinationrules (dr), retrybudgets, proxies, workloadentries (we))");
             return 2;
         }
         ApiClient client = api.client();

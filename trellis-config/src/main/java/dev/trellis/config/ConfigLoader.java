@@ -7,6 +7,7 @@ import dev.trellis.model.DestinationRule;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Origin;
 import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.model.RetryBudget;
 import dev.trellis.model.Service;
 import dev.trellis.model.VirtualService;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import java.util.Optional;
 /**
  * Reads YAML documents into a validated {@link MeshConfig}: Istio's {@code ServiceEntry},
  * {@code VirtualService} and {@code DestinationRule} ({@code networking.istio.io/v1},
- * {@code v1beta1}, {@code v1alpha3}) and Trellis's {@code Proxy} ({@code trellis.dev/v1alpha1}).
+ * {@code v1beta1}, {@code v1alpha3}) and Trellis's {@code Proxy} and {@code RetryBudget}
+ * ({@code trellis.dev/v1alpha1}).
  *
  * <p>All or nothing: every problem of every document is collected, each naming its file,
  * document, resource and field, and one {@link ConfigException} reports them all. A field
@@ -65,7 +67,8 @@ public final class ConfigLoader {
 
     /**
      * The mesh these documents make together, after the checks across documents: one resource per
-     * kind, namespace and name, one ServiceEntry and one DestinationRule per host.
+     * kind, namespace and name, one ServiceEntry, one DestinationRule and one RetryBudget per host,
+     * and no host with a retry budget of both kinds.
      */
     public static MeshConfig mesh(List<Document> documents) throws ConfigException {
         return build(documents.stream()
@@ -90,17 +93,19 @@ public final class ConfigLoader {
         List<Service> services = new ArrayList<>();
         List<VirtualService> virtualServices = new ArrayList<>();
         List<DestinationRule> destinationRules = new ArrayList<>();
+        List<RetryBudget> retryBudgets = new ArrayList<>();
         for (DocumentReader.Read document : documents) {
             switch (document.resource().orElseThrow()) {
                 case ProxyBootstrap p -> proxies.add(p);
                 case Service s -> services.add(s);
                 case VirtualService v -> virtualServices.add(v);
                 case DestinationRule d -> destinationRules.add(d);
+                case RetryBudget r -> retryBudgets.add(r);
                 default -> throw new IllegalStateException("no list for " + document.meta());
             }
         }
-        HostClaims.check(services, destinationRules, problems);
+        HostClaims.check(services, destinationRules, retryBudgets, problems);
         problems.throwIfAny();
-        return new MeshConfig(proxies, services, virtualServices, destinationRules);
+        return new MeshConfig(proxies, services, virtualServices, destinationRules, retryBudgets);
     }
 }

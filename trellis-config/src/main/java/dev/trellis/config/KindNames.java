@@ -16,7 +16,8 @@ public final class KindNames {
             new Names("ServiceEntry", "serviceentries", List.of("se")),
             new Names("VirtualService", "virtualservices", List.of("vs")),
             new Names("DestinationRule", "destinationrules", List.of("dr")),
-            new Names("Proxy", "proxies", List.of()));
+            new Names("Proxy", "proxies", List.of()),
+            new Names("RetryBudget", "retrybudgets", List.of()));
 
     private KindNames() {}
 

@@ -10,14 +10,16 @@ public record MeshConfig(
         List<ProxyBootstrap> proxies,
         List<Service> services,
         List<VirtualService> virtualServices,
-        List<DestinationRule> destinationRules) {
-    public static final MeshConfig EMPTY = new MeshConfig(List.of(), List.of(), List.of(), List.of());
+        List<DestinationRule> destinationRules,
+        List<RetryBudget> retryBudgets) {
+    public static final MeshConfig EMPTY = new MeshConfig(List.of(), List.of(), List.of(), List.of(), List.of());
 
     public MeshConfig {
         proxies = List.copyOf(proxies);
         services = List.copyOf(services);
         virtualServices = List.copyOf(virtualServices);
         destinationRules = List.copyOf(destinationRules);
+        retryBudgets = List.copyOf(retryBudgets);
     }
 
     /** This config and {@code other} together. */
@@ -26,7 +28,8 @@ public record MeshConfig(
                 concat(proxies, other.proxies),
                 concat(services, other.services),
                 concat(virtualServices, other.virtualServices),
-                concat(destinationRules, other.destinationRules));
+                concat(destinationRules, other.destinationRules),
+                concat(retryBudgets, other.retryBudgets));
     }
 
     /** The service that answers to {@code host}, if any. */
@@ -37,6 +40,11 @@ public record MeshConfig(
     /** The destination rule for {@code host}, if any. */
     public Optional<DestinationRule> destinationRule(String host) {
         return destinationRules.stream().filter(r -> r.host().equals(host)).findFirst();
+    }
+
+    /** The retry budget for {@code host}, if any. */
+    public Optional<RetryBudget> retryBudget(String host) {
+        return retryBudgets.stream().filter(b -> b.host().equals(host)).findFirst();
     }
 
     /** The virtual services that route requests for {@code host}, in document order. */
@@ -57,7 +65,8 @@ public record MeshConfig(
                         proxies.stream().map(ProxyBootstrap::meta),
                         services.stream().map(Service::meta),
                         virtualServices.stream().map(VirtualService::meta),
-                        destinationRules.stream().map(DestinationRule::meta))
+                        destinationRules.stream().map(DestinationRule::meta),
+                        retryBudgets.stream().map(RetryBudget::meta))
                 .flatMap(s -> s);
     }
 }

@@ -1,11 +1,13 @@
 package dev.trellis.xds;
 
+import com.github.xds.type.v3.TypedStruct;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /** xDS resources as proto3 JSON, the form Envoy's config dump shows, with the typed configs Trellis uses expanded. */
@@ -16,6 +18,8 @@ public final class XdsJson {
                     .add(Router.getDescriptor())
                     .add(TcpProxy.getDescriptor())
                     .add(HttpProtocolOptions.getDescriptor())
+                    .add(TypedStruct.getDescriptor())
+                    .add(LeastRequest.getDescriptor())
                     .build())
             .omittingInsignificantWhitespace();
 

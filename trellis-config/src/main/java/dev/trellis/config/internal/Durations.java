@@ -49,6 +49,24 @@ public final class Durations {
         }
     }
 
+    /** The duration in {@code n}; empty when absent, reporting one that is not a duration. */
+    public static Optional<Duration> optional(Node n) {
+        return n.isPresent() ? required(n) : Optional.empty();
+    }
+
+    /**
+     * The duration in {@code n}, when absent empty, reporting one that is not a whole number of
+     * milliseconds of at least 1 ms: what Istio accepts for its timeouts and intervals.
+     */
+    public static Optional<Duration> millis(Node n) {
+        Optional<Duration> duration = optional(n);
+        if (duration.isPresent() && (duration.get().compareTo(Duration.ofMillis(1)) < 0 || duration.get().getNano() % 1_000_000 != 0)) {
+            n.problem("a duration of 1ms or more, in whole milliseconds");
+            return Optional.empty();
+        }
+        return duration;
+    }
+
     /** The duration in {@code n}, reporting one that is absent or not a duration. */
     public static Optional<Duration> required(Node n) {
         Optional<String> text = n.requiredString(EXPECTED);

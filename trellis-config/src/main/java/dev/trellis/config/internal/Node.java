@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
@@ -197,6 +198,27 @@ public final class Node {
             return OptionalInt.empty();
         }
         return integer(min, max);
+    }
+
+    /** This number (integer or not) if it lies in {@code min..max}; empty when absent or wrong. */
+    public OptionalDouble number(double min, double max) {
+        if (!isPresent()) {
+            return OptionalDouble.empty();
+        }
+        if (!value.isNumber()) {
+            problem("a number in " + format(min) + ".." + format(max));
+            return OptionalDouble.empty();
+        }
+        double number = value.doubleValue();
+        if (!(number >= min && number <= max)) {
+            problem(format(min) + ".." + format(max));
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(number);
+    }
+
+    private static String format(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** This boolean; empty when absent or not a boolean. */
