@@ -27,8 +27,9 @@ import picocli.CommandLine.Parameters;
         name = "get",
         mixinStandardHelpOptions = true,
         description = {
-            "Shows resources of one kind (serviceentries, virtualservices, destinationrules, proxies, localratelimits, or"
-                    + " short names se, vs, dr), or the registered workloads (workloadentries, we), as a table, YAML or JSON."
+            "Shows resources of one kind (serviceentries, virtualservices, destinationrules, proxies, localratelimits,"
+                    + " retrybudgets, or short names se, vs, dr), or the registered workloads (workloadentries, we), as a table,"
+                    + " YAML or JSON."
         })
 final class GetCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -65,7 +66,7 @@ final class GetCommand implements Callable<Integer> {
         Optional<String> documentKind = KindNames.resolve(kind);
         if (!workloads && documentKind.isEmpty()) {
             System.err.println("trellis get: no kind " + kind + " (expected one of: serviceentries (se), virtualservices (vs),"
-                    + " destinationrules (dr), proxies, localratelimits, workloadentries (we))");
+                    + " destinationrules (dr), proxies, localratelimits, retrybudgets, workloadentries (we))");
             return 2;
         }
         ApiClient client = api.client();

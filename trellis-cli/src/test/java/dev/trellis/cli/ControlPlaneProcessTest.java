@@ -117,6 +117,10 @@ class ControlPlaneProcessTest {
                 """.formatted(upstreams);
     }
 
+    /**
+     * Least request said outright: tests count the instances a few requests in a row reach, and
+     * peak EWMA, the default, sends such requests to whichever instance it estimates cheaper.
+     */
     private static String routes(int v1, int v2) {
         return """
                 apiVersion: networking.istio.io/v1
@@ -124,6 +128,7 @@ class ControlPlaneProcessTest {
                 metadata: {name: catalog}
                 spec:
                   host: catalog
+                  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}
                   subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
                 ---
                 apiVersion: networking.istio.io/v1

@@ -8,6 +8,7 @@ import dev.trellis.model.LocalRateLimit;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Origin;
 import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.model.RetryBudget;
 import dev.trellis.model.Service;
 import dev.trellis.model.VirtualService;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import java.util.Optional;
 /**
  * Reads YAML documents into a validated {@link MeshConfig}: Istio's {@code ServiceEntry},
  * {@code VirtualService} and {@code DestinationRule} ({@code networking.istio.io/v1},
- * {@code v1beta1}, {@code v1alpha3}) and Trellis's {@code Proxy} and {@code LocalRateLimit}
+ * {@code v1beta1}, {@code v1alpha3}) and Trellis's {@code Proxy}, {@code LocalRateLimit} and {@code RetryBudget}
  * ({@code trellis.dev/v1alpha1}).
  *
  * <p>All or nothing: every problem of every document is collected, each naming its file,
@@ -67,7 +68,8 @@ public final class ConfigLoader {
 
     /**
      * The mesh these documents make together, after the checks across documents: one resource per
-     * kind, namespace and name, one ServiceEntry, one DestinationRule and one LocalRateLimit per host.
+     * kind, namespace and name, one ServiceEntry, one DestinationRule, one LocalRateLimit and one RetryBudget per host,
+     * and no host with a retry budget of both kinds.
      */
     public static MeshConfig mesh(List<Document> documents) throws ConfigException {
         return build(documents.stream()
@@ -93,6 +95,7 @@ public final class ConfigLoader {
         List<VirtualService> virtualServices = new ArrayList<>();
         List<DestinationRule> destinationRules = new ArrayList<>();
         List<LocalRateLimit> localRateLimits = new ArrayList<>();
+        List<RetryBudget> retryBudgets = new ArrayList<>();
         for (DocumentReader.Read document : documents) {
             switch (document.resource().orElseThrow()) {
                 case ProxyBootstrap p -> proxies.add(p);
@@ -100,11 +103,12 @@ public final class ConfigLoader {
                 case VirtualService v -> virtualServices.add(v);
                 case DestinationRule d -> destinationRules.add(d);
                 case LocalRateLimit l -> localRateLimits.add(l);
+                case RetryBudget r -> retryBudgets.add(r);
                 default -> throw new IllegalStateException("no list for " + document.meta());
             }
         }
-        HostClaims.check(services, destinationRules, localRateLimits, problems);
+        HostClaims.check(services, destinationRules, localRateLimits, retryBudgets, problems);
         problems.throwIfAny();
-        return new MeshConfig(proxies, services, virtualServices, destinationRules, localRateLimits);
+        return new MeshConfig(proxies, services, virtualServices, destinationRules, localRateLimits, retryBudgets);
     }
 }

@@ -17,7 +17,8 @@ public final class KindNames {
             new Names("VirtualService", "virtualservices", List.of("vs")),
             new Names("DestinationRule", "destinationrules", List.of("dr")),
             new Names("Proxy", "proxies", List.of()),
-            new Names("LocalRateLimit", "localratelimits", List.of()));
+            new Names("LocalRateLimit", "localratelimits", List.of()),
+            new Names("RetryBudget", "retrybudgets", List.of()));
 
     private KindNames() {}
 

@@ -7,6 +7,7 @@ import dev.trellis.config.istio.ServiceEntryReader;
 import dev.trellis.config.istio.VirtualServiceReader;
 import dev.trellis.config.trellis.LocalRateLimitReader;
 import dev.trellis.config.trellis.ProxyReader;
+import dev.trellis.config.trellis.RetryBudgetReader;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,7 +25,8 @@ final class Kinds {
             new Kind("VirtualService", ISTIO_NETWORKING, VirtualServiceReader::read),
             new Kind("DestinationRule", ISTIO_NETWORKING, DestinationRuleReader::read),
             new Kind("Proxy", TRELLIS, ProxyReader::read),
-            new Kind("LocalRateLimit", TRELLIS, LocalRateLimitReader::read));
+            new Kind("LocalRateLimit", TRELLIS, LocalRateLimitReader::read),
+            new Kind("RetryBudget", TRELLIS, RetryBudgetReader::read));
 
     // Istio networking kinds that exist but that Trellis cannot apply yet.
     private static final List<String> NOT_IMPLEMENTED =

@@ -11,6 +11,7 @@ import dev.trellis.model.HttpRoute;
 import dev.trellis.model.LoadBalancer;
 import dev.trellis.model.LoadBalancer.HashKey;
 import dev.trellis.model.LoadBalancer.Simple.Algorithm;
+import dev.trellis.model.LoadBalancerSettings;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Meta;
 import dev.trellis.model.Origin;
@@ -175,10 +176,10 @@ class ConfigLoaderTest {
         assertThat(config.destinationRules()).containsExactly(new DestinationRule(
                 meta("DestinationRule", "catalog", 4),
                 CATALOG,
-                new TrafficPolicy(Optional.of(new LoadBalancer.Simple(Algorithm.ROUND_ROBIN))),
+                TrafficPolicy.of(LoadBalancerSettings.of(new LoadBalancer.Simple(Algorithm.ROUND_ROBIN))),
                 List.of(
                         new Subset("v1", Map.of("version", "v1"), TrafficPolicy.NONE),
-                        new Subset("v2", Map.of("version", "v2"), new TrafficPolicy(Optional.of(
+                        new Subset("v2", Map.of("version", "v2"), TrafficPolicy.of(LoadBalancerSettings.of(
                                 new LoadBalancer.ConsistentHash(new HashKey.Cookie("session", "/", Duration.ofHours(1)))))))));
     }
 

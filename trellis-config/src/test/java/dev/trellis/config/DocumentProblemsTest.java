@@ -63,7 +63,7 @@ class DocumentProblemsTest {
                 metadata: {name: catalog}
                 spec: {}
                 """)).isEqualTo("test.yaml (document 1) VirtualService default/catalog: kind: \"VirtualService\" "
-                + "(expected: one of Proxy, LocalRateLimit with apiVersion trellis.dev/v1alpha1)");
+                + "(expected: one of Proxy, LocalRateLimit, RetryBudget with apiVersion trellis.dev/v1alpha1)");
     }
 
     @Test

@@ -135,7 +135,8 @@ public final class ControlPlane implements ControlPlaneApi, AutoCloseable {
             String namespace = bootstrap.meta().namespace();
             return registry.register(new Registration(nodeId, bootstrap.meta().name(), namespace,
                     Hosts.qualify(bootstrap.workload().service(), namespace), address, inbound.port(), inbound.protocol(),
-                    bootstrap.workload().labels(), bootstrap.workload().serviceAccount(), Instant.now()));
+                    bootstrap.workload().labels(), bootstrap.workload().serviceAccount(),
+                    bootstrap.workload().locality().toString(), Instant.now()));
         }).orElse(null);
         Registry.Handle previous = next == null ? registered.remove(nodeId) : registered.put(nodeId, next);
         if (previous != null) {

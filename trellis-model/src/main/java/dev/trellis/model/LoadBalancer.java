@@ -3,7 +3,10 @@ package dev.trellis.model;
 import java.time.Duration;
 import java.util.Objects;
 
-/** How a request picks one endpoint of a destination: Istio's LoadBalancerSettings. */
+/**
+ * How a request picks one endpoint of a destination: the algorithm of Istio's LoadBalancerSettings
+ * ({@code simple} or {@code consistentHash}); the rest of those settings is {@link LoadBalancerSettings}.
+ */
 public sealed interface LoadBalancer {
     /** Istio's default: the less loaded of two random endpoints. */
     LoadBalancer DEFAULT = new Simple(Simple.Algorithm.LEAST_REQUEST);
@@ -41,5 +44,11 @@ public sealed interface LoadBalancer {
 
         /** The client's IP address. */
         record SourceIp() implements HashKey {}
+
+        /**
+         * The value of a query parameter of the request's path, as sent (not decoded); the first
+         * when it repeats. Requests without it fall back to a random endpoint.
+         */
+        record QueryParameter(String name) implements HashKey {}
     }
 }

@@ -11,8 +11,9 @@ public record MeshConfig(
         List<Service> services,
         List<VirtualService> virtualServices,
         List<DestinationRule> destinationRules,
-        List<LocalRateLimit> localRateLimits) {
-    public static final MeshConfig EMPTY = new MeshConfig(List.of(), List.of(), List.of(), List.of(), List.of());
+        List<LocalRateLimit> localRateLimits,
+        List<RetryBudget> retryBudgets) {
+    public static final MeshConfig EMPTY = new MeshConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
 
     public MeshConfig {
         proxies = List.copyOf(proxies);
@@ -20,6 +21,7 @@ public record MeshConfig(
         virtualServices = List.copyOf(virtualServices);
         destinationRules = List.copyOf(destinationRules);
         localRateLimits = List.copyOf(localRateLimits);
+        retryBudgets = List.copyOf(retryBudgets);
     }
 
     /** This config and {@code other} together. */
@@ -29,7 +31,8 @@ public record MeshConfig(
                 concat(services, other.services),
                 concat(virtualServices, other.virtualServices),
                 concat(destinationRules, other.destinationRules),
-                concat(localRateLimits, other.localRateLimits));
+                concat(localRateLimits, other.localRateLimits),
+                concat(retryBudgets, other.retryBudgets));
     }
 
     /** The service that answers to {@code host}, if any. */
@@ -45,6 +48,11 @@ public record MeshConfig(
     /** The local rate limit of the service {@code host}, if any. */
     public Optional<LocalRateLimit> localRateLimit(String host) {
         return localRateLimits.stream().filter(l -> l.host().equals(host)).findFirst();
+    }
+
+    /** The retry budget for {@code host}, if any. */
+    public Optional<RetryBudget> retryBudget(String host) {
+        return retryBudgets.stream().filter(b -> b.host().equals(host)).findFirst();
     }
 
     /** The virtual services that route requests for {@code host}, in document order. */
@@ -66,7 +74,8 @@ public record MeshConfig(
                         services.stream().map(Service::meta),
                         virtualServices.stream().map(VirtualService::meta),
                         destinationRules.stream().map(DestinationRule::meta),
-                        localRateLimits.stream().map(LocalRateLimit::meta))
+                        localRateLimits.stream().map(LocalRateLimit::meta),
+                        retryBudgets.stream().map(RetryBudget::meta))
                 .flatMap(s -> s);
     }
 }

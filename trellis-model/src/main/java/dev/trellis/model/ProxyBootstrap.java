@@ -19,12 +19,23 @@ public record ProxyBootstrap(
         Objects.requireNonNull(admin, "admin");
     }
 
-    /** The workload: its service, service account and labels. */
-    public record Workload(String service, String serviceAccount, Map<String, String> labels) {
+    /**
+     * The workload: its service, service account and labels, and where it runs.
+     *
+     * @param locality where the workload runs: it places the proxy as a caller (locality-aware
+     *     balancing ranks endpoints by their distance from it) and its registered endpoint
+     */
+    public record Workload(String service, String serviceAccount, Map<String, String> labels, Locality locality) {
         public Workload {
             Objects.requireNonNull(service, "service");
             Objects.requireNonNull(serviceAccount, "serviceAccount");
             labels = Map.copyOf(labels);
+            Objects.requireNonNull(locality, "locality");
+        }
+
+        /** A workload with no declared locality. */
+        public Workload(String service, String serviceAccount, Map<String, String> labels) {
+            this(service, serviceAccount, labels, Locality.NONE);
         }
     }
 

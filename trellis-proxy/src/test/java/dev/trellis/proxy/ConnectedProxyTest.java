@@ -15,6 +15,7 @@ import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -283,7 +284,9 @@ class ConnectedProxyTest {
                 .clearEdsClusterConfig()
                 .setLoadAssignment(good.endpoints().get("outbound|80|v2|app.default.svc.cluster.local").toBuilder()
                         .setClusterName(refusedCluster))
-                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.getDefaultInstance()))
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setPriority(RoutingPriority.HIGH)))
+                .clearLoadBalancingPolicy()
                 .setLbPolicy(Cluster.LbPolicy.MAGLEV)
                 .build());
         XdsResources bad = new XdsResources(clusters, good.endpoints(), good.listeners(), good.routes());
@@ -294,8 +297,10 @@ class ConnectedProxyTest {
         assertThat(nack.getVersionInfo()).as("the version still running").isEqualTo(good.version(XdsType.CLUSTER));
         assertThat(nack.getErrorDetail().getCode()).isEqualTo(3);
         assertThat(nack.getErrorDetail().getMessage())
-                .contains("Cluster " + refusedCluster + ": circuit_breakers: not supported by Trellis (expected: unset)")
-                .contains("Cluster " + refusedCluster + ": lb_policy: MAGLEV (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM or RING_HASH)");
+                .contains("Cluster " + refusedCluster + ": circuit_breakers.thresholds[0].priority: HIGH "
+                        + "(expected: DEFAULT; Trellis has no request priorities)")
+                .contains("Cluster " + refusedCluster + ": lb_policy: MAGLEV "
+                        + "(expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM or RING_HASH, or load_balancing_policy)");
         for (int i = 0; i < 10; i++) {
             assertThat(servedBy(port)).as("the running configuration stays").isEqualTo("v1");
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trellis.testing.Http2TestClient;
 import dev.trellis.testing.HttpEchoServer;
+import dev.trellis.testing.HttpLoad;
 import dev.trellis.testing.HttpWire;
 import dev.trellis.testing.KeepAliveClient;
 import java.time.Duration;
@@ -62,10 +63,24 @@ class RetriesTest {
                   - {address: 127.0.0.1, ports: {http: %d}}
                 ---
                 %s
-                """.formatted(good.port(), bad.port(), rules));
+                """.formatted(good.port(), bad.port(), rules.contains("kind: DestinationRule") ? rules : rules + ROUND_ROBIN));
         proxy = mesh.start("client");
         port = TestMesh.port(proxy, TestMesh.outbound("app", 80));
     }
+
+    /**
+     * Both instances take turns: the default, peak EWMA, would send every request of one client to
+     * the instance it measured first, and these tests need both tried.
+     */
+    static final String ROUND_ROBIN = """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: app}
+            spec:
+              host: app
+              trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+            """;
 
     static String virtualService(String httpRoute) {
         return """
@@ -205,6 +220,57 @@ class RetriesTest {
             }
         }
         assertThat(metric("upstream_rq_retry")).isPositive();
+    }
+
+    @Test
+    void theConcurrentBudgetCapsRetriesInFlight() throws Exception {
+        start(virtualService("retries: {attempts: 5, retryOn: 5xx}") + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: app}
+                spec:
+                  host: app
+                  trafficPolicy:
+                    loadBalancer: {simple: ROUND_ROBIN}
+                    retryBudget: {percent: 0, minRetryConcurrency: 1}
+                """);
+        good.failing(503, 1);
+        bad.failing(503, 1);
+        long requests;
+        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 8)) {
+            await().atMost(WAIT).until(() -> load.failureCount() > 300);
+            requests = load.failureCount();
+        }
+        long retries = metric("upstream_rq_retry");
+        // With one retry in flight at a time over eight callers, most retries find no room.
+        assertThat(metric("upstream_rq_retry_overflow")).isPositive();
+        assertThat(retries).isPositive().isLessThan(5 * requests / 2);
+    }
+
+    @Test
+    void aRetryStormIsCappedByTheRateBudget() throws Exception {
+        start(virtualService("retries: {attempts: 10, retryOn: 5xx}") + """
+                ---
+                apiVersion: trellis.dev/v1alpha1
+                kind: RetryBudget
+                metadata: {name: app}
+                spec: {host: app, retryRatio: 0.2, minRetriesPerSecond: 1, ttl: 10s}
+                """);
+        good.failing(503, 1);
+        bad.failing(503, 1);
+        long started = System.nanoTime();
+        int requests = 100;
+        try (KeepAliveClient client = new KeepAliveClient("127.0.0.1", port, WAIT)) {
+            for (int i = 0; i < requests; i++) {
+                assertThat(client.get("/").status()).isEqualTo(503);
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long retries = good.requestCount() + bad.requestCount() - requests;
+        // Linkerd's bound: ratio × requests, plus the minimum per second over the ttl.
+        assertThat(retries).isPositive().isLessThanOrEqualTo((long) (0.2 * requests + 1 * Math.max(10, seconds)) + 1);
+        assertThat(metric("upstream_rq_retry_overflow")).isPositive();
     }
 
     @Test

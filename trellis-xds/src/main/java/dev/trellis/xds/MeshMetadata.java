@@ -2,6 +2,8 @@ package dev.trellis.xds;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.google.protobuf.util.Durations;
+import dev.trellis.model.RetryBudget;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import java.util.Map;
 import java.util.Optional;
@@ -10,7 +12,8 @@ import java.util.TreeMap;
 /**
  * What Trellis keeps in Envoy's {@code metadata.filter_metadata["trellis"]}: facts that routing does
  * not need but telemetry and operators do, such as the service a cluster belongs to (for Istio's
- * {@code destination_service} label), an endpoint's labels, and the document a route came from.
+ * {@code destination_service} label), an endpoint's labels, and the document a route came from; and
+ * settings Envoy has no field for, such as a cluster's Linkerd-style retry budget.
  */
 public final class MeshMetadata {
     public static final String NAMESPACE = "trellis";
@@ -20,11 +23,37 @@ public final class MeshMetadata {
     public static final String LABELS = "labels";
     /** The document a resource was built from, such as {@code VirtualService default/catalog}. */
     public static final String CONFIG = "config";
+    /**
+     * A cluster's retry budget in Linkerd's model (a {@code RetryBudget} document), an object of
+     * {@value #RETRY_RATIO} (number), {@value #MIN_RETRIES_PER_SECOND} (whole number) and
+     * {@value #TTL} (a duration as proto3 JSON writes one, such as {@code "10s"}).
+     */
+    public static final String RETRY_BUDGET = "retryBudget";
+    public static final String RETRY_RATIO = "retryRatio";
+    public static final String MIN_RETRIES_PER_SECOND = "minRetriesPerSecond";
+    public static final String TTL = "ttl";
 
     private MeshMetadata() {}
 
     public static Metadata of(String key, String value) {
         return wrap(Struct.newBuilder().putFields(key, string(value)).build());
+    }
+
+    /** A cluster's metadata: its service, and its retry budget when it has one. */
+    public static Metadata cluster(String service, Optional<RetryBudget> budget) {
+        Struct.Builder ours = Struct.newBuilder().putFields(SERVICE, string(service));
+        budget.ifPresent(b -> ours.putFields(RETRY_BUDGET, Value.newBuilder().setStructValue(Struct.newBuilder()
+                .putFields(RETRY_RATIO, Value.newBuilder().setNumberValue(b.retryRatio()).build())
+                .putFields(MIN_RETRIES_PER_SECOND, Value.newBuilder().setNumberValue(b.minRetriesPerSecond()).build())
+                .putFields(TTL, string(Durations.toString(Durations.fromNanos(b.ttl().toNanos())))))
+                .build()));
+        return wrap(ours.build());
+    }
+
+    /** The object under {@code key} in Trellis's metadata, if there is one; whatever else is there, empty. */
+    public static Optional<Value> value(Metadata metadata, String key) {
+        Struct ours = metadata.getFilterMetadataOrDefault(NAMESPACE, Struct.getDefaultInstance());
+        return Optional.ofNullable(ours.getFieldsOrDefault(key, null));
     }
 
     public static Metadata labels(Map<String, String> labels) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.trellis.model.Hosts;
+import dev.trellis.model.Locality;
 import dev.trellis.model.Meta;
 import dev.trellis.model.Origin;
 import dev.trellis.model.Protocol;
@@ -19,6 +20,8 @@ import java.util.TreeMap;
  * A Trellis proxy's xDS node: its id, and its {@code Proxy} bootstrap in the node metadata under
  * {@value #METADATA_KEY}, so the control plane knows its workload, listeners and upstreams from
  * the first request. A node without that key is not a Trellis proxy (a proxyless gRPC client).
+ * The workload's locality goes in the metadata and in the node's own {@code locality}, where Envoy
+ * and gRPC clients put theirs.
  */
 public final class ProxyNodes {
     public static final String METADATA_KEY = "trellis.dev/proxy";
@@ -34,6 +37,7 @@ public final class ProxyNodes {
                 .setId(proxy.meta().name() + "." + proxy.meta().namespace() + "~" + instanceId)
                 .setCluster(Hosts.qualify(proxy.workload().service(), proxy.meta().namespace()))
                 .setUserAgentName("trellis")
+                .setLocality(locality(proxy.workload().locality()))
                 .setMetadata(Struct.newBuilder().putFields(METADATA_KEY, struct(encode(proxy))))
                 .build();
     }
@@ -58,9 +62,30 @@ public final class ProxyNodes {
         for (Fields upstream : root.list("upstreams")) {
             upstreams.add(new ProxyBootstrap.Upstream(upstream.string("service"), upstream.integer("port"), upstream.integer("bindPort")));
         }
+        // Absent from the nodes of proxies older than localities.
+        Locality locality = Locality.NONE;
+        if (workload.has("locality")) {
+            String text = workload.string("locality");
+            locality = Locality.parse(text).orElseThrow(() -> workload.invalid("locality", text, Locality.EXPECTED));
+        }
         return Optional.of(new ProxyBootstrap(meta,
-                new ProxyBootstrap.Workload(workload.string("service"), workload.string("serviceAccount"), workload.strings("labels")),
+                new ProxyBootstrap.Workload(workload.string("service"), workload.string("serviceAccount"), workload.strings("labels"),
+                        locality),
                 inbound, upstreams, new ProxyBootstrap.Admin(root.object("admin").integer("port"))));
+    }
+
+    /** The locality of a node as xDS writes it: empty parts for {@link Locality#NONE}. */
+    public static io.envoyproxy.envoy.config.core.v3.Locality locality(Locality locality) {
+        return io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+                .setRegion(locality.region())
+                .setZone(locality.zone())
+                .setSubZone(locality.subZone())
+                .build();
+    }
+
+    /** The locality xDS writes, as the model's. */
+    public static Locality locality(io.envoyproxy.envoy.config.core.v3.Locality locality) {
+        return new Locality(locality.getRegion(), locality.getZone(), locality.getSubZone());
     }
 
     private static ProxyBootstrap.Inbound inbound(Fields inbound) {
@@ -73,10 +98,14 @@ public final class ProxyNodes {
         Map<String, Object> root = new TreeMap<>();
         root.put("name", proxy.meta().name());
         root.put("namespace", proxy.meta().namespace());
-        root.put("workload", Map.of(
+        Map<String, Object> workload = new TreeMap<>(Map.of(
                 "service", proxy.workload().service(),
                 "serviceAccount", proxy.workload().serviceAccount(),
                 "labels", proxy.workload().labels()));
+        if (!proxy.workload().locality().isNone()) {
+            workload.put("locality", proxy.workload().locality().toString());
+        }
+        root.put("workload", workload);
         proxy.inbound().ifPresent(in -> root.put("inbound", Map.of(
                 "port", in.port(), "appPort", in.appPort(), "protocol", in.protocol().name())));
         root.put("upstreams", proxy.upstreams().stream()

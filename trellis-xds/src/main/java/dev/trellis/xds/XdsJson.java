@@ -1,5 +1,6 @@
 package dev.trellis.xds;
 
+import com.github.xds.type.v3.TypedStruct;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -10,6 +11,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /** xDS resources as proto3 JSON, the form Envoy's config dump shows, with the typed configs Trellis uses expanded. */
@@ -24,6 +26,8 @@ public final class XdsJson {
                     .add(LocalRateLimit.getDescriptor())
                     .add(PreviousHostsPredicate.getDescriptor())
                     .add(PreviousPrioritiesConfig.getDescriptor())
+                    .add(TypedStruct.getDescriptor())
+                    .add(LeastRequest.getDescriptor())
                     .build())
             .omittingInsignificantWhitespace();
 

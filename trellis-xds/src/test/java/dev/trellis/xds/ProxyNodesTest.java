@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.trellis.config.ConfigLoader;
+import dev.trellis.model.Locality;
 import dev.trellis.model.ProxyBootstrap;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,35 @@ class ProxyNodesTest {
         assertThat(back.admin()).isEqualTo(proxy.admin());
         assertThat(back.meta().name()).isEqualTo("catalog-a");
         assertThat(back.meta().namespace()).isEqualTo("shop");
+    }
+
+    @Test
+    void theWorkloadsLocalityTravelsInTheMetadataAndAsTheNodesLocality() throws Exception {
+        ProxyBootstrap proxy = ConfigLoader.parse("proxy.yaml", """
+                apiVersion: trellis.dev/v1alpha1
+                kind: Proxy
+                metadata: {name: web}
+                spec:
+                  workload: {locality: us-west/zone1/rack1}
+                """).proxies().get(0);
+        Node node = ProxyNodes.node(proxy, "x");
+        assertThat(node.getLocality().getRegion()).isEqualTo("us-west");
+        assertThat(node.getLocality().getZone()).isEqualTo("zone1");
+        assertThat(node.getLocality().getSubZone()).isEqualTo("rack1");
+        assertThat(ProxyNodes.bootstrap(node).orElseThrow().workload().locality()).isEqualTo(new Locality("us-west", "zone1", "rack1"));
+
+        Struct.Builder metadata = node.getMetadata().toBuilder();
+        Struct.Builder root = metadata.getFieldsOrThrow(ProxyNodes.METADATA_KEY).getStructValue().toBuilder();
+        Struct.Builder workload = root.getFieldsOrThrow("workload").getStructValue().toBuilder();
+        Node older = node.toBuilder().setMetadata(metadata.putFields(ProxyNodes.METADATA_KEY, Value.newBuilder().setStructValue(
+                root.putFields("workload", Value.newBuilder().setStructValue(workload.removeFields("locality")).build())).build())).build();
+        assertThat(ProxyNodes.bootstrap(older).orElseThrow().workload().locality()).as("from a proxy older than localities")
+                .isSameAs(Locality.NONE);
+        Node bad = node.toBuilder().setMetadata(metadata.putFields(ProxyNodes.METADATA_KEY, Value.newBuilder().setStructValue(
+                root.putFields("workload", Value.newBuilder().setStructValue(workload.putFields("locality",
+                        Value.newBuilder().setStringValue("a/b/c/d").build())).build())).build())).build();
+        assertThatThrownBy(() -> ProxyNodes.bootstrap(bad)).hasMessage("node metadata trellis.dev/proxy.workload.locality: a/b/c/d"
+                + " (expected: " + Locality.EXPECTED + ")");
     }
 
     @Test

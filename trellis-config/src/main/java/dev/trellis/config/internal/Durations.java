@@ -85,6 +85,19 @@ public final class Durations {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
+    /** The duration in {@code n}; empty when absent, reporting one that is not a duration. */
+    public static Optional<Duration> optional(Node n) {
+        return n.isPresent() ? required(n) : Optional.empty();
+    }
+
+    /**
+     * The duration in {@code n}, when absent empty, reporting one that is not a whole number of
+     * milliseconds of at least 1 ms: what Istio accepts for its timeouts and intervals.
+     */
+    public static Optional<Duration> millis(Node n) {
+        return atLeast(n, Duration.ofMillis(1), false);
+    }
+
     /** The duration in {@code n}, reporting one that is absent or not a duration. */
     public static Optional<Duration> required(Node n) {
         Optional<String> text = n.requiredString(EXPECTED);

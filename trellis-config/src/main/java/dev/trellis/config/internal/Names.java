@@ -1,6 +1,7 @@
 package dev.trellis.config.internal;
 
 import dev.trellis.model.Hosts;
+import dev.trellis.model.Locality;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +54,19 @@ public final class Names {
             return Optional.empty();
         }
         return Optional.of(Hosts.qualify(host.get(), namespace));
+    }
+
+    /** A locality, {@code region/zone/subzone} with the later parts optional; {@link Locality#NONE} when absent. */
+    public static Optional<Locality> locality(Node n) {
+        Optional<String> text = n.string(Locality.EXPECTED);
+        if (text.isEmpty()) {
+            return n.isPresent() ? Optional.empty() : Optional.of(Locality.NONE);
+        }
+        Optional<Locality> locality = text.get().isEmpty() ? Optional.empty() : Locality.parse(text.get());
+        if (locality.isEmpty()) {
+            n.problem(Locality.EXPECTED);
+        }
+        return locality;
     }
 
     /** True for a DNS name such as {@code catalog} or {@code api.example.com}, in any case. */

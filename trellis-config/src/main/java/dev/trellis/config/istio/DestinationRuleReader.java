@@ -26,7 +26,7 @@ public final class DestinationRuleReader {
             return Optional.empty();
         }
         Optional<String> host = Names.host(spec.get("host"), meta.namespace());
-        TrafficPolicy policy = TrafficPolicyReader.read(spec.get("trafficPolicy"));
+        TrafficPolicy policy = TrafficPolicyReader.read(spec.get("trafficPolicy"), Optional.empty());
         List<Subset> subsets = new ArrayList<>();
         Map<String, String> pathByName = new HashMap<>();
         for (Node subset : spec.get("subsets").list("subsets")) {
@@ -40,7 +40,7 @@ public final class DestinationRuleReader {
                 nameNode.problem("a name not used by " + other);
             }
             subsets.add(new Subset(name.orElse(""), labels(subset.get("labels")),
-                    TrafficPolicyReader.read(subset.get("trafficPolicy"))));
+                    TrafficPolicyReader.read(subset.get("trafficPolicy"), Optional.of(policy))));
         }
         return Optional.of(new DestinationRule(meta, host.orElse(""), policy, subsets));
     }

@@ -3,6 +3,7 @@ package dev.trellis.config.istio;
 import dev.trellis.config.internal.Fields;
 import dev.trellis.config.internal.Names;
 import dev.trellis.config.internal.Node;
+import dev.trellis.model.Locality;
 import dev.trellis.model.ServiceEndpoint;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,10 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Reads one endpoint of a ServiceEntry: an address, per-port numbers and labels. */
+/** Reads one endpoint of a ServiceEntry: an address, per-port numbers, labels and locality. */
 final class EndpointReader {
-    private static final Fields ENDPOINT = Fields.of("address", "ports", "labels")
-            .notImplemented("network", "locality", "weight", "serviceAccount");
+    private static final Fields ENDPOINT = Fields.of("address", "ports", "labels", "locality")
+            .notImplemented("network", "weight", "serviceAccount");
     private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
     private static final Pattern IPV4 = Pattern.compile("(" + OCTET + "\\.){3}" + OCTET);
     // Starts with a hex digit or ':' and holds a ':', so InetAddress parses it as a literal and
@@ -49,7 +50,8 @@ final class EndpointReader {
             number.requiredInteger(1, 65535).ifPresent(n -> ports.put(name, n));
         });
         Map<String, String> labels = endpoint.get("labels").stringMap("labels");
-        return Optional.of(new ServiceEndpoint(address.orElse(""), ports, labels));
+        Locality locality = Names.locality(endpoint.get("locality")).orElse(Locality.NONE);
+        return Optional.of(new ServiceEndpoint(address.orElse(""), ports, labels, locality));
     }
 
     private static boolean isIpAddress(String s) {

@@ -1,81 +1,107 @@
 package dev.trellis.config.istio;
 
-import dev.trellis.config.internal.Choices;
-import dev.trellis.config.internal.Durations;
 import dev.trellis.config.internal.Fields;
-import dev.trellis.config.internal.Names;
 import dev.trellis.config.internal.Node;
-import dev.trellis.model.LoadBalancer;
-import dev.trellis.model.LoadBalancer.HashKey;
-import dev.trellis.model.LoadBalancer.Simple.Algorithm;
+import dev.trellis.model.ConcurrentRetryBudget;
+import dev.trellis.model.ConnectionPool;
+import dev.trellis.model.LoadBalancerSettings;
+import dev.trellis.model.OutlierDetection;
+import dev.trellis.model.PortTrafficPolicy;
 import dev.trellis.model.TrafficPolicy;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-/** Reads a DestinationRule's {@code trafficPolicy}; of it, Trellis implements load balancing. */
+/**
+ * Reads a DestinationRule's {@code trafficPolicy} (of the rule or of a subset): load balancing,
+ * connection pool, outlier detection, retry budget and their port-level settings. It refuses
+ * locality failover where no outlier detection reaches it: Istio fails over only as outlier
+ * detection ejects endpoints, so such a failover would never act.
+ */
 final class TrafficPolicyReader {
-    private static final Fields POLICY = Fields.of("loadBalancer").notImplemented(
-            "connectionPool", "outlierDetection", "tls", "portLevelSettings", "tunnel", "proxyProtocol");
-    private static final Fields LOAD_BALANCER = Fields.of("simple", "consistentHash")
-            .notImplemented("localityLbSetting", "warmup", "warmupDurationSecs");
-    private static final Fields CONSISTENT_HASH = Fields.of("httpHeaderName", "httpCookie", "useSourceIp")
-            .notImplemented("httpQueryParameterName", "ringHash", "maglev", "minimumRingSize");
-    private static final Fields COOKIE = Fields.of("name", "path", "ttl").notImplemented("attributes");
-    // LEAST_CONN is Istio's older name for LEAST_REQUEST.
-    private static final Choices<Algorithm> SIMPLE = Choices.of("ROUND_ROBIN", Algorithm.ROUND_ROBIN)
-            .or("LEAST_REQUEST", Algorithm.LEAST_REQUEST)
-            .or("LEAST_CONN", Algorithm.LEAST_REQUEST)
-            .or("RANDOM", Algorithm.RANDOM)
-            .notImplemented("PASSTHROUGH", "UNSPECIFIED");
+    private static final Fields POLICY =
+            Fields.of("loadBalancer", "connectionPool", "outlierDetection", "retryBudget", "portLevelSettings")
+                    .notImplemented("tls", "tunnel", "proxyProtocol");
+    private static final Fields PORT_POLICY = Fields.of("port", "loadBalancer", "connectionPool", "outlierDetection")
+            .notImplemented("tls");
+    private static final Fields PORT = Fields.of("number");
+    private static final Fields RETRY_BUDGET = Fields.of("percent", "minRetryConcurrency").notImplemented("budgetInterval");
 
     private TrafficPolicyReader() {}
 
-    static TrafficPolicy read(Node policy) {
+    /**
+     * @param rule the rule's own policy when this is a subset's, whose outlier detection the
+     *     subset inherits on the ports where it has none of its own
+     */
+    static TrafficPolicy read(Node policy, Optional<TrafficPolicy> rule) {
         if (!policy.isObject(POLICY)) {
             return TrafficPolicy.NONE;
         }
-        return new TrafficPolicy(loadBalancer(policy.get("loadBalancer")));
+        Node lb = policy.get("loadBalancer");
+        Optional<LoadBalancerSettings> loadBalancer = LoadBalancerReader.read(lb);
+        Optional<ConnectionPool> pool = ConnectionPoolReader.read(policy.get("connectionPool"));
+        Optional<OutlierDetection> outlier = OutlierDetectionReader.read(policy.get("outlierDetection"));
+        Optional<ConcurrentRetryBudget> budget = retryBudget(policy.get("retryBudget"));
+        List<PortTrafficPolicy> ports = portLevelSettings(policy.get("portLevelSettings"));
+        Set<Integer> own = ports.stream().map(PortTrafficPolicy::port).collect(Collectors.toSet());
+        boolean inherited = rule.map(r -> r.outlierDetection().isPresent()
+                && r.portLevelSettings().stream().allMatch(p -> own.contains(p.port()) || p.outlierDetection().isPresent()))
+                .orElse(false);
+        failoverNeedsOutlier(lb, loadBalancer, outlier.isPresent() || inherited,
+                rule.isPresent() ? "in this trafficPolicy, or in the rule's for every port" : "in the same trafficPolicy");
+        return new TrafficPolicy(loadBalancer, pool, outlier, budget, ports);
     }
 
-    private static Optional<LoadBalancer> loadBalancer(Node lb) {
-        if (!lb.isObject(LOAD_BALANCER) || lb.exactlyOneOf(LOAD_BALANCER).isEmpty()) {
+    private static List<PortTrafficPolicy> portLevelSettings(Node list) {
+        List<PortTrafficPolicy> ports = new ArrayList<>();
+        Map<Integer, String> pathByPort = new HashMap<>();
+        for (Node entry : list.list("port traffic policies")) {
+            if (!entry.isRequiredObject(PORT_POLICY)) {
+                continue;
+            }
+            Node port = entry.get("port");
+            OptionalInt number = port.isRequiredObject(PORT) ? port.get("number").requiredInteger(1, 65535) : OptionalInt.empty();
+            Node lb = entry.get("loadBalancer");
+            Optional<LoadBalancerSettings> loadBalancer = LoadBalancerReader.read(lb);
+            Optional<ConnectionPool> pool = ConnectionPoolReader.read(entry.get("connectionPool"));
+            Optional<OutlierDetection> outlier = OutlierDetectionReader.read(entry.get("outlierDetection"));
+            // A port-level policy inherits nothing: its own outlier detection is the only one.
+            failoverNeedsOutlier(lb, loadBalancer, outlier.isPresent(), "in the same port-level entry, which inherits none");
+            if (number.isEmpty()) {
+                continue;
+            }
+            String other = pathByPort.putIfAbsent(number.getAsInt(), port.get("number").path());
+            if (other != null) {
+                port.get("number").problem("a port not used by " + other);
+                continue;
+            }
+            ports.add(new PortTrafficPolicy(number.getAsInt(), loadBalancer, pool, outlier));
+        }
+        return ports;
+    }
+
+    private static void failoverNeedsOutlier(Node lb, Optional<LoadBalancerSettings> settings, boolean outlier, String where) {
+        boolean failover = settings.flatMap(LoadBalancerSettings::locality).filter(l -> l.enabled() && l.setsFailover()).isPresent();
+        if (failover && !outlier) {
+            Node setting = lb.get("localityLbSetting");
+            Node at = setting.get("failover").isPresent() ? setting.get("failover") : setting.get("failoverPriority");
+            at.report("set without outlierDetection: Istio fails over only as outlier detection ejects endpoints, so"
+                    + " traffic would never fail over (expected: outlierDetection " + where + ")");
+        }
+    }
+
+    /** Istio's retry budget: {@code percent} 0..100, default 20; {@code minRetryConcurrency}, 0 or unset for 3. */
+    private static Optional<ConcurrentRetryBudget> retryBudget(Node budget) {
+        if (!budget.isObject(RETRY_BUDGET)) {
             return Optional.empty();
         }
-        if (lb.get("simple").isPresent()) {
-            return lb.get("simple").oneOf(SIMPLE).map(LoadBalancer.Simple::new);
-        }
-        return hashKey(lb.get("consistentHash")).map(LoadBalancer.ConsistentHash::new);
-    }
-
-    private static Optional<HashKey> hashKey(Node hash) {
-        if (!hash.isObject(CONSISTENT_HASH)) {
-            return Optional.empty();
-        }
-        return hash.exactlyOneOf(CONSISTENT_HASH).flatMap(field -> switch (field) {
-            case "httpHeaderName" -> hash.get(field).string("a header name")
-                    .flatMap(name -> Names.headerName(name, hash.get(field)))
-                    .map(HashKey.Header::new);
-            case "httpCookie" -> cookie(hash.get(field));
-            default -> sourceIp(hash.get(field));
-        });
-    }
-
-    private static Optional<HashKey> cookie(Node cookie) {
-        if (!cookie.isObject(COOKIE)) {
-            return Optional.empty();
-        }
-        Optional<String> name = cookie.get("name").requiredString("a cookie name");
-        String path = cookie.get("path").string("a path").orElse("/");
-        // Required, as by Istio: the model's Cookie always has one (0s: a session cookie).
-        Optional<Duration> ttl = Durations.required(cookie.get("ttl"));
-        return name.flatMap(n -> ttl.map(t -> new HashKey.Cookie(n, path, t)));
-    }
-
-    private static Optional<HashKey> sourceIp(Node useSourceIp) {
-        Optional<Boolean> use = useSourceIp.bool();
-        if (use.equals(Optional.of(false))) {
-            useSourceIp.problem("true, or another hash key");
-        }
-        return use.filter(u -> u).map(u -> new HashKey.SourceIp());
+        double percent = budget.get("percent").number(0, 100).orElse(ConcurrentRetryBudget.DEFAULT_PERCENT);
+        int min = budget.get("minRetryConcurrency").integer(0, Integer.MAX_VALUE).orElse(0);
+        return Optional.of(new ConcurrentRetryBudget(percent, min > 0 ? min : ConcurrentRetryBudget.DEFAULT_MIN_RETRY_CONCURRENCY));
     }
 }

@@ -4,6 +4,7 @@ import dev.trellis.config.internal.Choices;
 import dev.trellis.config.internal.Fields;
 import dev.trellis.config.internal.Names;
 import dev.trellis.config.internal.Node;
+import dev.trellis.model.Locality;
 import dev.trellis.model.Meta;
 import dev.trellis.model.Protocol;
 import dev.trellis.model.ProxyBootstrap;
@@ -22,14 +23,17 @@ import java.util.OptionalInt;
  *
  * <pre>
  * spec:
- *   workload: {service: web, serviceAccount: web, labels: {app: web}}  # all optional
+ *   workload: {service: web, serviceAccount: web, labels: {app: web},  # all optional
+ *              locality: us-west/zone1/rack1}
  *   inbound: {port: 15006, appPort: 8080, protocol: HTTP}              # optional
  *   upstreams: [{service: catalog, port: 80, bindPort: 9090}]          # optional
  *   admin: {port: 15000}                                               # optional
  * </pre>
  *
  * <p>{@code workload.service} defaults to the document's name, {@code serviceAccount} to
- * {@code default}. {@code inbound.port} (default 15006), {@code upstreams[].bindPort} and
+ * {@code default}. {@code workload.locality} ({@code region/zone/subzone}, the later parts optional)
+ * places the workload: the proxy is a caller there for locality-aware balancing, and its registered
+ * endpoint runs there. {@code inbound.port} (default 15006), {@code upstreams[].bindPort} and
  * {@code admin.port} (default 15000) are ports the proxy listens on; 0 means an ephemeral port
  * chosen by the operating system. {@code appPort} is the workload's own port on loopback, and
  * {@code upstreams[].port} the service's port, both 1..65535. The proxy's listening ports and the
@@ -40,7 +44,7 @@ public final class ProxyReader {
     public static final String DEFAULT_SERVICE_ACCOUNT = "default";
 
     private static final Fields SPEC = Fields.of("workload", "inbound", "upstreams", "admin");
-    private static final Fields WORKLOAD = Fields.of("service", "serviceAccount", "labels");
+    private static final Fields WORKLOAD = Fields.of("service", "serviceAccount", "labels", "locality");
     private static final Fields INBOUND = Fields.of("port", "appPort", "protocol");
     private static final Fields UPSTREAM = Fields.of("service", "port", "bindPort");
     private static final Fields ADMIN = Fields.of("port");
@@ -76,7 +80,8 @@ public final class ProxyReader {
         return new Workload(
                 service.isPresent() ? Names.subdomain(service).orElse("") : meta.name(),
                 account.isPresent() ? Names.subdomain(account).orElse("") : DEFAULT_SERVICE_ACCOUNT,
-                workload.get("labels").stringMap("labels"));
+                workload.get("labels").stringMap("labels"),
+                Names.locality(workload.get("locality")).orElse(Locality.NONE));
     }
 
     private static Optional<Inbound> inbound(Node inbound, PortClaims ports) {

@@ -9,6 +9,8 @@ import dev.trellis.model.ConfigException;
 import dev.trellis.model.LoadBalancer;
 import dev.trellis.model.LoadBalancer.HashKey;
 import dev.trellis.model.LoadBalancer.Simple.Algorithm;
+import dev.trellis.model.LoadBalancerSettings;
+import dev.trellis.model.LoadBalancerSettings.Warmup;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -33,7 +35,11 @@ class DestinationRuleReaderTest {
     }
 
     private static Optional<LoadBalancer> loadBalancer(String yaml) throws ConfigException {
-        return read(withLoadBalancer(yaml)).destinationRules().get(0).trafficPolicy().loadBalancer();
+        return settings(yaml).algorithm();
+    }
+
+    private static LoadBalancerSettings settings(String yaml) throws ConfigException {
+        return read(withLoadBalancer(yaml)).destinationRules().get(0).trafficPolicy().loadBalancer().orElseThrow();
     }
 
     @ParameterizedTest
@@ -60,6 +66,56 @@ class DestinationRuleReaderTest {
                 .contains(new LoadBalancer.ConsistentHash(new HashKey.Cookie("sid", "/shop", Duration.ofMinutes(90))));
         assertThat(loadBalancer("consistentHash: {httpCookie: {name: sid, ttl: 0s}}"))
                 .contains(new LoadBalancer.ConsistentHash(new HashKey.Cookie("sid", "/", Duration.ZERO)));
+        assertThat(loadBalancer("consistentHash: {httpQueryParameterName: User}"))
+                .as("as sent: Envoy compares query parameter names case-sensitively")
+                .contains(new LoadBalancer.ConsistentHash(new HashKey.QueryParameter("User")));
+    }
+
+    @Test
+    void withoutAnAlgorithmTheDefaultIsLeftToTheClusterBuilder() throws ConfigException {
+        assertThat(settings("localityLbSetting: {enabled: false}").algorithm()).isEmpty();
+        assertThat(problem(withLoadBalancer("{}")))
+                .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer: {} (expected: at least one of simple, consistentHash, "
+                        + "localityLbSetting, warmup, warmupDurationSecs)");
+    }
+
+    @Test
+    void readsWarmupAndTheOlderWarmupDurationSecs() throws ConfigException {
+        assertThat(settings("{simple: ROUND_ROBIN, warmupDurationSecs: 90s}").warmup())
+                .contains(new Warmup(Duration.ofSeconds(90), 10, 1));
+        assertThat(settings("{simple: LEAST_REQUEST, warmup: {duration: 1m, minimumPercent: 25, aggression: 2.5}}").warmup())
+                .contains(new Warmup(Duration.ofMinutes(1), 25, 2.5));
+        assertThat(settings("warmup: {duration: 30s}").warmup()).as("with the default algorithm")
+                .contains(new Warmup(Duration.ofSeconds(30), 10, 1));
+        assertThat(settings("simple: RANDOM").warmup()).isEmpty();
+    }
+
+    @Test
+    void aWarmupIsRefusedWhereEnvoyWouldNotSlowTheStart() {
+        assertThat(problems(withLoadBalancer("""
+                simple: ROUND_ROBIN
+                warmupDurationSecs: 10s
+                warmup: {duration: 10s}
+                """))).containsExactly(PREFIX + "spec.trafficPolicy.loadBalancer.warmupDurationSecs: \"10s\" beside warmup, "
+                + "which Istio would use alone (expected: warmup or warmupDurationSecs)");
+        assertThat(problem(withLoadBalancer("{simple: RANDOM, warmupDurationSecs: 10s}")))
+                .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.warmupDurationSecs: Envoy slows the start of round robin"
+                        + " and least request only, and Istio ignores it beside simple \"RANDOM\" (expected: simple ROUND_ROBIN"
+                        + " or LEAST_REQUEST, or no warm-up)");
+        assertThat(problem(withLoadBalancer("{consistentHash: {useSourceIp: true}, warmup: {duration: 10s}}")))
+                .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.warmup: Envoy slows the start of round robin"
+                        + " and least request only, and Istio ignores it beside consistentHash (expected: simple ROUND_ROBIN"
+                        + " or LEAST_REQUEST, or no warm-up)");
+    }
+
+    @Test
+    void warmupFieldsAreChecked() {
+        assertThat(problems(withLoadBalancer("warmup: {minimumPercent: 120, aggression: 0}"))).containsExactly(
+                PREFIX + "spec.trafficPolicy.loadBalancer.warmup.duration: missing (expected: a duration such as 60s)",
+                PREFIX + "spec.trafficPolicy.loadBalancer.warmup.minimumPercent: 120 (expected: 0..100)",
+                PREFIX + "spec.trafficPolicy.loadBalancer.warmup.aggression: 0 (expected: a number above 0 (1 ramps up linearly))");
+        assertThat(problem(withLoadBalancer("warmupDurationSecs: 100us"))).isEqualTo(PREFIX
+                + "spec.trafficPolicy.loadBalancer.warmupDurationSecs: \"100us\" (expected: a duration of 1ms or more, in whole milliseconds)");
     }
 
     @Test
@@ -67,10 +123,13 @@ class DestinationRuleReaderTest {
         assertThat(problem(withLoadBalancer("consistentHash: {httpHeaderName: x-user, useSourceIp: true}")))
                 .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.consistentHash: "
                         + "{\"httpHeaderName\":\"x-user\",\"useSourceIp\":true} "
-                        + "(expected: exactly one of httpHeaderName, httpCookie, useSourceIp)");
-        assertThat(problem(withLoadBalancer("consistentHash: {httpQueryParameterName: user}")))
-                .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.consistentHash.httpQueryParameterName: "
-                        + "not implemented yet (expected: one of httpHeaderName, httpCookie, useSourceIp)");
+                        + "(expected: exactly one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName)");
+        assertThat(problem(withLoadBalancer("consistentHash: {ringHash: {minimumRingSize: 1024}}")))
+                .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.consistentHash.ringHash: "
+                        + "not implemented yet (expected: one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName)");
+        assertThat(problem(withLoadBalancer("consistentHash: {httpQueryParameterName: \"\"}")))
+                .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.consistentHash.httpQueryParameterName: \"\" "
+                        + "(expected: a query parameter name)");
         assertThat(problem(withLoadBalancer("consistentHash: {useSourceIp: false}")))
                 .isEqualTo(PREFIX + "spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp: false "
                         + "(expected: true, or another hash key)");
@@ -96,22 +155,30 @@ class DestinationRuleReaderTest {
                   host: catalog
                   workloadSelector: {matchLabels: {app: web}}
                   trafficPolicy:
-                    connectionPool: {tcp: {maxConnections: 100}}
-                    outlierDetection: {consecutive5xxErrors: 5}
                     tls: {mode: ISTIO_MUTUAL}
-                    loadBalancer:
-                      simple: RANDOM
-                      localityLbSetting: {enabled: true}
-                      warmup: {duration: 10s}
+                    tunnel: {targetHost: x}
+                    retryBudget: {budgetInterval: 1s}
+                    connectionPool:
+                      tcp: {maxConnectionDuration: 1h, idleTimeout: 1h}
+                      http: {useClientProtocol: true, maxConcurrentStreams: 10}
+                    portLevelSettings: [{port: {number: 80}, tls: {mode: SIMPLE}}]
                 """)).containsExactly(
                 PREFIX + "spec.workloadSelector: not implemented yet (expected: one of host, trafficPolicy, subsets)",
-                PREFIX + "spec.trafficPolicy.connectionPool: not implemented yet (expected: loadBalancer)",
-                PREFIX + "spec.trafficPolicy.outlierDetection: not implemented yet (expected: loadBalancer)",
-                PREFIX + "spec.trafficPolicy.tls: not implemented yet (expected: loadBalancer)",
-                PREFIX + "spec.trafficPolicy.loadBalancer.localityLbSetting: not implemented yet "
-                        + "(expected: one of simple, consistentHash)",
-                PREFIX + "spec.trafficPolicy.loadBalancer.warmup: not implemented yet "
-                        + "(expected: one of simple, consistentHash)");
+                PREFIX + "spec.trafficPolicy.tls: not implemented yet (expected: one of loadBalancer, connectionPool, "
+                        + "outlierDetection, retryBudget, portLevelSettings)",
+                PREFIX + "spec.trafficPolicy.tunnel: not implemented yet (expected: one of loadBalancer, connectionPool, "
+                        + "outlierDetection, retryBudget, portLevelSettings)",
+                PREFIX + "spec.trafficPolicy.connectionPool.tcp.maxConnectionDuration: not implemented yet "
+                        + "(expected: one of maxConnections, connectTimeout, tcpKeepalive)",
+                PREFIX + "spec.trafficPolicy.connectionPool.tcp.idleTimeout: not implemented yet "
+                        + "(expected: one of maxConnections, connectTimeout, tcpKeepalive)",
+                PREFIX + "spec.trafficPolicy.connectionPool.http.useClientProtocol: not implemented yet (expected: one of "
+                        + "http1MaxPendingRequests, http2MaxRequests, maxRequestsPerConnection, maxRetries, idleTimeout, h2UpgradePolicy)",
+                PREFIX + "spec.trafficPolicy.connectionPool.http.maxConcurrentStreams: not implemented yet (expected: one of "
+                        + "http1MaxPendingRequests, http2MaxRequests, maxRequestsPerConnection, maxRetries, idleTimeout, h2UpgradePolicy)",
+                PREFIX + "spec.trafficPolicy.retryBudget.budgetInterval: not implemented yet (expected: one of percent, minRetryConcurrency)",
+                PREFIX + "spec.trafficPolicy.portLevelSettings[0].tls: not implemented yet "
+                        + "(expected: one of port, loadBalancer, connectionPool, outlierDetection)");
     }
 
     @Test

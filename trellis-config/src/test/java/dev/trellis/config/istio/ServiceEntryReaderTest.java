@@ -6,6 +6,7 @@ import static dev.trellis.config.Documents.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trellis.model.ConfigException;
+import dev.trellis.model.Locality;
 import dev.trellis.model.Protocol;
 import dev.trellis.model.Service;
 import dev.trellis.model.ServiceEndpoint;
@@ -124,7 +125,7 @@ class ServiceEntryReaderTest {
                 ports: [{number: 80, name: http, protocol: HTTP}]
                 resolution: STATIC
                 endpoints:
-                - {address: 10.0.0.1, weight: 2, locality: eu/west, network: n1, serviceAccount: payments}
+                - {address: 10.0.0.1, weight: 2, network: n1, serviceAccount: payments}
                 """))).containsExactly(
                 PREFIX + "spec.addresses: not implemented yet (expected: one of hosts, ports, location, resolution, endpoints)",
                 PREFIX + "spec.exportTo: not implemented yet (expected: one of hosts, ports, location, resolution, endpoints)",
@@ -132,10 +133,47 @@ class ServiceEntryReaderTest {
                         + "(expected: one of hosts, ports, location, resolution, endpoints)",
                 PREFIX + "spec.workloadSelector: not implemented yet "
                         + "(expected: one of hosts, ports, location, resolution, endpoints)",
-                PREFIX + "spec.endpoints[0].weight: not implemented yet (expected: one of address, ports, labels)",
-                PREFIX + "spec.endpoints[0].locality: not implemented yet (expected: one of address, ports, labels)",
-                PREFIX + "spec.endpoints[0].network: not implemented yet (expected: one of address, ports, labels)",
-                PREFIX + "spec.endpoints[0].serviceAccount: not implemented yet (expected: one of address, ports, labels)");
+                PREFIX + "spec.endpoints[0].weight: not implemented yet (expected: one of address, ports, labels, locality)",
+                PREFIX + "spec.endpoints[0].network: not implemented yet (expected: one of address, ports, labels, locality)",
+                PREFIX + "spec.endpoints[0].serviceAccount: not implemented yet (expected: one of address, ports, labels, locality)");
+    }
+
+    @Test
+    void endpointsMayNameTheirLocality() throws ConfigException {
+        Service service = read(serviceEntry("""
+                hosts: [payments]
+                ports: [{number: 80, name: http, protocol: HTTP}]
+                resolution: STATIC
+                endpoints:
+                - {address: 10.0.0.1, locality: us-west/zone1/rack-1.a}
+                - {address: 10.0.0.2, locality: eu-west}
+                - {address: 10.0.0.3}
+                """)).services().get(0);
+        assertThat(service.endpoints()).extracting(ServiceEndpoint::locality).containsExactly(
+                new Locality("us-west", "zone1", "rack-1.a"), new Locality("eu-west", "", ""), Locality.NONE);
+    }
+
+    @Test
+    void badLocalitiesAreRefused() {
+        String expected = " (expected: a locality region, region/zone or region/zone/subzone, each part letters, digits, '-', '_' or '.')";
+        assertThat(problems(serviceEntry("""
+                hosts: [payments]
+                ports: [{number: 80, name: http, protocol: HTTP}]
+                resolution: STATIC
+                endpoints:
+                - {address: 10.0.0.1, locality: us/us-east-1/az-1/r11}
+                - {address: 10.0.0.2, locality: "us-west//rack1"}
+                - {address: 10.0.0.3, locality: "us west"}
+                - {address: 10.0.0.4, locality: ""}
+                - {address: 10.0.0.5, locality: "us-west/*"}
+                - {address: 10.0.0.6, locality: [us-west]}
+                """))).containsExactly(
+                PREFIX + "spec.endpoints[0].locality: \"us/us-east-1/az-1/r11\"" + expected,
+                PREFIX + "spec.endpoints[1].locality: \"us-west//rack1\"" + expected,
+                PREFIX + "spec.endpoints[2].locality: \"us west\"" + expected,
+                PREFIX + "spec.endpoints[3].locality: \"\"" + expected,
+                PREFIX + "spec.endpoints[4].locality: \"us-west/*\"" + expected,
+                PREFIX + "spec.endpoints[5].locality: [\"us-west\"]" + expected);
     }
 
     @Test

@@ -6,6 +6,7 @@ import static dev.trellis.config.Documents.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trellis.model.ConfigException;
+import dev.trellis.model.Locality;
 import dev.trellis.model.Meta;
 import dev.trellis.model.Origin;
 import dev.trellis.model.Protocol;
@@ -49,7 +50,7 @@ class ProxyReaderTest {
     @Test
     void readsEveryField() throws ConfigException {
         ProxyBootstrap proxy = readProxy("""
-                workload: {service: web-frontend, serviceAccount: web-sa, labels: {app: web, version: v1}}
+                workload: {service: web-frontend, serviceAccount: web-sa, labels: {app: web, version: v1}, locality: us-west/zone1}
                 inbound: {port: 16006, appPort: 8080, protocol: grpc}
                 upstreams:
                 - {service: catalog, port: 80, bindPort: 9090}
@@ -57,7 +58,8 @@ class ProxyReaderTest {
                 admin: {port: 16000}
                 """);
 
-        assertThat(proxy.workload()).isEqualTo(new Workload("web-frontend", "web-sa", Map.of("app", "web", "version", "v1")));
+        assertThat(proxy.workload()).isEqualTo(new Workload("web-frontend", "web-sa", Map.of("app", "web", "version", "v1"),
+                new Locality("us-west", "zone1", "")));
         assertThat(proxy.inbound()).contains(new Inbound(16006, 8080, Protocol.GRPC));
         assertThat(proxy.upstreams()).containsExactly(
                 new Upstream("catalog.default.svc.cluster.local", 80, 9090),
@@ -134,6 +136,14 @@ class ProxyReaderTest {
         assertThat(problem(proxy("""
                 workload: {serviceAcount: web}
                 """))).isEqualTo(PREFIX + "spec.workload.serviceAcount: unknown field "
-                + "(expected: one of service, serviceAccount, labels)");
+                + "(expected: one of service, serviceAccount, labels, locality)");
+    }
+
+    @Test
+    void theWorkloadsLocalityIsNoneUnlessGivenAndMustBeOne() throws ConfigException {
+        assertThat(readProxy("workload: {service: web}").workload().locality()).isSameAs(Locality.NONE);
+        assertThat(problem(proxy("workload: {locality: us-west/zone1/rack1/shelf2}"))).isEqualTo(PREFIX
+                + "spec.workload.locality: \"us-west/zone1/rack1/shelf2\" (expected: a locality region, region/zone or"
+                + " region/zone/subzone, each part letters, digits, '-', '_' or '.')");
     }
 }

@@ -1,6 +1,7 @@
 package dev.trellis.controlplane.mesh;
 
 import dev.trellis.controlplane.registry.Registration;
+import dev.trellis.model.Locality;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Meta;
 import dev.trellis.model.Origin;
@@ -17,7 +18,8 @@ import java.util.OptionalInt;
  * The mesh the control plane serves: the documents applied to it, with the registered workloads
  * as endpoints. A registered workload joins the ServiceEntry that declares its service (reached
  * on its inbound port whatever the entry's port); a service no ServiceEntry declares gets one port,
- * 80, named {@code http}, with the protocol of its workloads' inbound listeners.
+ * 80, named {@code http}, with the protocol of its workloads' inbound listeners. A registered
+ * endpoint runs in the locality its workload declared.
  */
 public final class MeshView {
     static final int REGISTERED_PORT = 80;
@@ -37,7 +39,7 @@ public final class MeshView {
                 for (Registration r : byService.getOrDefault(host, List.of())) {
                     Map<String, Integer> ports = new LinkedHashMap<>();
                     service.ports().forEach(p -> ports.put(p.name(), r.port()));
-                    endpoints.add(new ServiceEndpoint(r.address(), ports, r.labels()));
+                    endpoints.add(new ServiceEndpoint(r.address(), ports, r.labels(), locality(r)));
                 }
                 byService.remove(host);
             }
@@ -53,10 +55,16 @@ public final class MeshView {
                     List.of(host),
                     List.of(new ServicePort(REGISTERED_PORT, REGISTERED_PORT_NAME, first.protocol(), OptionalInt.empty())),
                     members.stream()
-                            .map(r -> new ServiceEndpoint(r.address(), Map.of(REGISTERED_PORT_NAME, r.port()), r.labels()))
+                            .map(r -> new ServiceEndpoint(r.address(), Map.of(REGISTERED_PORT_NAME, r.port()), r.labels(), locality(r)))
                             .toList()));
         });
         return new MeshConfig(documents.proxies(), services, documents.virtualServices(), documents.destinationRules(),
-                documents.localRateLimits());
+                documents.localRateLimits(),
+                documents.retryBudgets());
+    }
+
+    /** A registration's locality; one that does not read (it was checked when its proxy connected) is none. */
+    private static Locality locality(Registration r) {
+        return Locality.parse(r.locality()).orElse(Locality.NONE);
     }
 }

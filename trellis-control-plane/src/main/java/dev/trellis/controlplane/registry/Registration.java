@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param address where other proxies reach it: the address its proxy connects from
  * @param port the proxy's inbound port
  * @param protocol what the inbound port speaks
+ * @param locality where the workload runs ({@code region/zone/subzone}, as Istio's WorkloadEntry
+ *     writes it), from its Proxy document; empty when it declared none
  */
 public record Registration(
         String nodeId,
@@ -26,6 +28,7 @@ public record Registration(
         Protocol protocol,
         Map<String, String> labels,
         String serviceAccount,
+        String locality,
         Instant registeredAt) {
     public Registration {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -36,6 +39,7 @@ public record Registration(
         Objects.requireNonNull(protocol, "protocol");
         labels = Map.copyOf(labels);
         Objects.requireNonNull(serviceAccount, "serviceAccount");
+        locality = locality == null ? "" : locality; // absent from registrations stored before localities
         Objects.requireNonNull(registeredAt, "registeredAt");
     }
 }

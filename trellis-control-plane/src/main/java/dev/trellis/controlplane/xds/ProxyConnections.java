@@ -44,8 +44,11 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
          */
         void connected(Node node, Optional<ProxyBootstrap> bootstrap, String address);
 
-        /** @param trellisProxy whether it was a Trellis proxy, as {@link #connected} was told */
-        void disconnected(String nodeId, boolean trellisProxy);
+        /**
+         * @param node the node as its first request named it
+         * @param trellisProxy whether it was a Trellis proxy, as {@link #connected} was told
+         */
+        void disconnected(Node node, boolean trellisProxy);
     }
 
     /** One stream's state; each field is touched by the stream's own calls, which gRPC serializes. */
@@ -200,7 +203,7 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
             nodes.remove(stream.nodeId);
             log.info("{} disconnected", stream.nodeId);
             boolean trellisProxy = entry.bootstrap().isPresent();
-            tell(() -> listener.disconnected(stream.nodeId, trellisProxy));
+            tell(() -> listener.disconnected(entry.node(), trellisProxy));
         }
     }
 
@@ -209,11 +212,11 @@ final class ProxyConnections implements DiscoveryServerCallbacks {
         events.shutdownNow();
     }
 
-    /** Whether a connected node is a Trellis proxy (carries its Proxy bootstrap). */
-    boolean isTrellisProxy(String nodeId) {
+    /** A connected node, as its first request named it. */
+    Optional<Node> node(String nodeId) {
         synchronized (nodes) {
             NodeEntry entry = nodes.get(nodeId);
-            return entry != null && entry.bootstrap().isPresent();
+            return entry == null ? Optional.empty() : Optional.of(entry.node());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.trellis.controlplane.xds;
 
+import dev.trellis.model.Locality;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.ProxyBootstrap;
 import dev.trellis.xds.Consistency;
@@ -16,14 +17,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps each connected node's snapshot in step with the mesh. A Trellis proxy gets its own,
- * built from its Proxy bootstrap; every other client shares one snapshot of the whole mesh. All
+ * built from its Proxy bootstrap; every other client shares one snapshot of the whole mesh with the
+ * clients of its locality, whose endpoints are ranked from there. All
  * building runs on one thread, in the order changes came, so a snapshot never goes back in time.
  * Mesh changes that come faster than snapshots are built are coalesced: the next build takes the
  * latest mesh. A snapshot is checked for consistency before it is set, and set only when it differs.
@@ -31,14 +32,14 @@ import org.slf4j.LoggerFactory;
 final class Snapshots implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
 
-    /** The cache group of every client that is not a Trellis proxy. */
+    /** The cache group of every client that is not a Trellis proxy and states no locality. */
     static final String PROXYLESS = "proxyless";
     /** How many times, a second apart, a gone node's snapshot is cleared before giving up. */
     static final int CLEAR_ATTEMPTS = 60;
 
     private final NackHoldingCache cache;
     private final BiFunction<MeshConfig, ProxyBootstrap, ProxySnapshotBuilder.Result> forProxy;
-    private final Function<MeshConfig, ProxySnapshotBuilder.Result> forProxyless;
+    private final BiFunction<MeshConfig, Locality, ProxySnapshotBuilder.Result> forProxyless;
     private final ScheduledExecutorService builder = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "trellis-snapshots");
         t.setDaemon(true);
@@ -49,14 +50,16 @@ final class Snapshots implements AutoCloseable {
     // Touched only on the builder thread.
     private MeshConfig mesh;
     private final Map<String, ProxyBootstrap> proxies = new HashMap<>();
-    private int proxylessClients;
+    /** The proxyless clients connected, by group, and each group's locality. */
+    private final Map<String, Integer> proxylessClients = new HashMap<>();
+    private final Map<String, Locality> proxylessLocalities = new HashMap<>();
     private final Map<String, XdsResources> built = new HashMap<>();
     // Read by the API.
     private final Map<String, List<String>> problems = new ConcurrentHashMap<>();
 
     Snapshots(NackHoldingCache cache, MeshConfig mesh,
             BiFunction<MeshConfig, ProxyBootstrap, ProxySnapshotBuilder.Result> forProxy,
-            Function<MeshConfig, ProxySnapshotBuilder.Result> forProxyless) {
+            BiFunction<MeshConfig, Locality, ProxySnapshotBuilder.Result> forProxyless) {
         this.cache = cache;
         this.mesh = mesh;
         this.forProxy = forProxy;
@@ -69,9 +72,7 @@ final class Snapshots implements AutoCloseable {
             builder.execute(() -> {
                 mesh = pending.getAndSet(null);
                 proxies.forEach(this::buildProxy);
-                if (proxylessClients > 0) {
-                    buildProxyless();
-                }
+                proxylessLocalities.forEach(this::buildProxyless);
             });
         }
     }
@@ -83,19 +84,30 @@ final class Snapshots implements AutoCloseable {
         });
     }
 
-    void proxylessConnected() {
+    /** The cache group of the proxyless clients in {@code locality}. */
+    static String proxylessGroup(Locality locality) {
+        return locality.isNone() ? PROXYLESS : PROXYLESS + "|" + locality;
+    }
+
+    void proxylessConnected(Locality locality) {
         builder.execute(() -> {
-            if (proxylessClients++ == 0) {
-                buildProxyless();
+            String group = proxylessGroup(locality);
+            if (proxylessClients.merge(group, 1, Integer::sum) == 1) {
+                proxylessLocalities.put(group, locality);
+                buildProxyless(group, locality);
             }
         });
     }
 
-    void disconnected(String nodeId, boolean proxyless) {
+    /** @param proxylessLocality the locality of a proxyless client, null for a Trellis proxy */
+    void disconnected(String nodeId, Locality proxylessLocality) {
         builder.execute(() -> {
-            if (proxyless) {
-                if (--proxylessClients == 0) {
-                    forget(PROXYLESS);
+            if (proxylessLocality != null) {
+                String group = proxylessGroup(proxylessLocality);
+                if (proxylessClients.merge(group, -1, Integer::sum) == 0) {
+                    proxylessClients.remove(group);
+                    proxylessLocalities.remove(group);
+                    forget(group);
                 }
             } else if (proxies.remove(nodeId) != null) {
                 forget(nodeId);
@@ -118,8 +130,8 @@ final class Snapshots implements AutoCloseable {
         build(nodeId, () -> forProxy.apply(mesh, bootstrap));
     }
 
-    private void buildProxyless() {
-        build(PROXYLESS, () -> forProxyless.apply(mesh));
+    private void buildProxyless(String group, Locality locality) {
+        build(group, () -> forProxyless.apply(mesh, locality));
     }
 
     /** One group's build, apart from the others': a failure leaves its last snapshot, and says why in its status. */
@@ -168,7 +180,7 @@ final class Snapshots implements AutoCloseable {
      * closing stream still holds for a moment: try again a little later, unless the group is back.
      */
     private void clear(String group, int attempt) {
-        boolean back = group.equals(PROXYLESS) ? proxylessClients > 0 : proxies.containsKey(group);
+        boolean back = proxylessClients.containsKey(group) || proxies.containsKey(group);
         if (back || cache.clearSnapshot(group)) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.trellis.controlplane.xds;
 
+import dev.trellis.model.Locality;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.ProxyBootstrap;
 import dev.trellis.xds.ProxyNodes;
@@ -13,7 +14,8 @@ import java.util.Optional;
 /**
  * Serves the mesh over ADS: the discovery server, the snapshot cache that holds rejected versions,
  * the snapshot of each connected node, and what each client holds. Trellis proxies are grouped by
- * node (each has its own snapshot); every other client shares the snapshot of the whole mesh.
+ * node (each has its own snapshot); every other client shares the snapshot of the whole mesh with
+ * the clients in its locality (its node's {@code locality}), which ranks its endpoints.
  */
 public final class XdsService implements AutoCloseable {
     /** Told when a Trellis proxy comes and goes, so that its workload can be registered. */
@@ -37,15 +39,15 @@ public final class XdsService implements AutoCloseable {
                     snapshots.connected(node.getId(), bootstrap.get());
                     events.proxyConnected(node.getId(), bootstrap.get(), address);
                 } else {
-                    snapshots.proxylessConnected();
+                    snapshots.proxylessConnected(ProxyNodes.locality(node.getLocality()));
                 }
             }
 
             @Override
-            public void disconnected(String nodeId, boolean trellisProxy) {
-                snapshots.disconnected(nodeId, !trellisProxy);
+            public void disconnected(Node node, boolean trellisProxy) {
+                snapshots.disconnected(node.getId(), trellisProxy ? null : ProxyNodes.locality(node.getLocality()));
                 if (trellisProxy) {
-                    events.proxyDisconnected(nodeId);
+                    events.proxyDisconnected(node.getId());
                 }
             }
         }, Clock.systemUTC());
@@ -62,8 +64,8 @@ public final class XdsService implements AutoCloseable {
     }
 
     /** What a proxyless client is served; settings it would not apply are for the docs, not for its status. */
-    private static ProxySnapshotBuilder.Result proxyless(MeshConfig mesh) {
-        GrpcSnapshotBuilder.Result result = GrpcSnapshotBuilder.build(mesh);
+    private static ProxySnapshotBuilder.Result proxyless(MeshConfig mesh, Locality locality) {
+        GrpcSnapshotBuilder.Result result = GrpcSnapshotBuilder.build(mesh, locality);
         return new ProxySnapshotBuilder.Result(result.resources(), result.problems());
     }
 
@@ -84,12 +86,14 @@ public final class XdsService implements AutoCloseable {
     }
 
     private String groupOf(String nodeId) {
-        return connections.isTrellisProxy(nodeId) ? nodeId : Snapshots.PROXYLESS;
+        return connections.node(nodeId).map(XdsService::group).orElse(nodeId);
     }
 
-    /** The cache group of a node: its own for a Trellis proxy, the shared one for any other client. */
+    /** The cache group of a node: its own for a Trellis proxy, the one of its locality for any other client. */
     static String group(Node node) {
-        return node.getMetadata().containsFields(ProxyNodes.METADATA_KEY) ? node.getId() : Snapshots.PROXYLESS;
+        return node.getMetadata().containsFields(ProxyNodes.METADATA_KEY)
+                ? node.getId()
+                : Snapshots.proxylessGroup(ProxyNodes.locality(node.getLocality()));
     }
 
     @Override

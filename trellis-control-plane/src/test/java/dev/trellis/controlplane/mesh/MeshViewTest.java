@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trellis.config.ConfigLoader;
 import dev.trellis.controlplane.registry.Registration;
+import dev.trellis.model.Locality;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Protocol;
 import dev.trellis.model.Service;
@@ -15,7 +16,17 @@ import org.junit.jupiter.api.Test;
 
 class MeshViewTest {
     static Registration registration(String node, String service, String address, int port, Protocol protocol) {
-        return new Registration(node, node, "default", service, address, port, protocol, Map.of("version", node), "sa", Instant.EPOCH);
+        return new Registration(node, node, "default", service, address, port, protocol, Map.of("version", node), "sa", "", Instant.EPOCH);
+    }
+
+    @Test
+    void aRegisteredEndpointRunsWhereItsWorkloadSaidItDoes() {
+        Registration west = new Registration("a", "a", "default", "catalog.default.svc.cluster.local", "10.0.0.1", 15006, Protocol.HTTP,
+                Map.of(), "sa", "us-west/zone1/rack1", Instant.EPOCH);
+        MeshConfig mesh = MeshView.of(MeshConfig.EMPTY, List.of(west, registration("b", "catalog.default.svc.cluster.local", "10.0.0.2",
+                15006, Protocol.HTTP)));
+        assertThat(mesh.service("catalog.default.svc.cluster.local").orElseThrow().endpoints()).extracting(ServiceEndpoint::locality)
+                .containsExactly(new Locality("us-west", "zone1", "rack1"), Locality.NONE);
     }
 
     @Test

@@ -1,12 +1,14 @@
 package dev.trellis.controlplane.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.trellis.controlplane.store.SqliteStore;
 import dev.trellis.controlplane.store.Store;
 import dev.trellis.controlplane.store.Watch;
 import dev.trellis.model.Protocol;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +45,20 @@ class RegistryTest {
 
     static Registration catalog(String node, int port) {
         return new Registration(node, "catalog-" + node, "default", "catalog.default.svc.cluster.local", "127.0.0.1", port,
-                Protocol.HTTP, Map.of("app", "catalog"), "catalog", Instant.parse("2026-01-01T00:00:00Z"));
+                Protocol.HTTP, Map.of("app", "catalog"), "catalog", "us-west/zone1", Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void aRegistrationKeepsItsLocalityAndOneStoredBeforeLocalitiesHasNone() {
+        registry.register(catalog("a", 8081));
+        assertThat(registry.list()).singleElement().satisfies(r -> assertThat(r.locality()).isEqualTo("us-west/zone1"));
+        store.put(Registry.PREFIX + "default/catalog.default.svc.cluster.local/old", """
+                {"nodeId": "old", "proxy": "catalog-old", "namespace": "default", "service": "catalog.default.svc.cluster.local",
+                 "address": "127.0.0.1", "port": 8082, "protocol": "HTTP", "labels": {}, "serviceAccount": "catalog",
+                 "registeredAt": "2025-01-01T00:00:00Z"}
+                """.getBytes(StandardCharsets.UTF_8));
+        assertThat(registry.list()).extracting(Registration::nodeId, Registration::locality)
+                .containsExactlyInAnyOrder(tuple("a", "us-west/zone1"), tuple("old", ""));
     }
 
     @Test

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * Where an endpoint or a caller runs: Envoy's and Istio's region, zone and sub-zone. An empty
  * part is unknown; {@link #NONE} is a place nobody declared. Written as Istio writes it,
- * {@code region/zone/subzone}, with the later parts optional.
+ * {@code region/zone/subzone}, with the later parts optional. (Which locality a caller prefers is
+ * the control plane's to say: it ranks endpoints into EDS priorities for each proxy.)
  */
 public record Locality(String region, String zone, String subZone) {
     /** No locality declared: the default of every endpoint and caller. */
@@ -35,21 +36,6 @@ public record Locality(String region, String zone, String subZone) {
 
     public boolean isNone() {
         return region.isEmpty() && zone.isEmpty() && subZone.isEmpty();
-    }
-
-    /**
-     * Whether this locality is one that an Istio locality pattern names ({@code from} and {@code to}
-     * of {@code localityLbSetting.distribute}): each part equal, or {@code *}; a missing or empty
-     * zone or sub-zone in the pattern matches any (Istio's {@code LocalityMatch}).
-     */
-    public boolean matches(String pattern) {
-        String[] parts = pattern.split("/", -1);
-        String r = parts[0];
-        String z = parts.length > 1 ? parts[1] : "";
-        String s = parts.length > 2 ? parts[2] : "";
-        return (r.equals("*") || r.equals(region))
-                && (z.equals("*") || z.isEmpty() || z.equals(zone))
-                && (s.equals("*") || s.isEmpty() || s.equals(subZone));
     }
 
     @Override

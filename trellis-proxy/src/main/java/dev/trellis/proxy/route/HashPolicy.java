@@ -30,6 +30,12 @@ public record HashPolicy(List<Key> keys) {
 
         /** The client's IP address. */
         record SourceIp() implements Key {}
+
+        /**
+         * The value of a query parameter of the request's path, as sent (not decoded): the first
+         * when it repeats, as Envoy takes it. Names compare case-sensitively.
+         */
+        record QueryParameter(String name) implements Key {}
     }
 
     /** What a hash key may read of a request, and how it asks for a cookie to be set. */
@@ -39,6 +45,16 @@ public record HashPolicy(List<Key> keys) {
         String cookie(String name);
 
         String sourceIp();
+
+        /**
+         * The first value of the query parameter {@code name}, as sent; null when the request has
+         * none. A request that only knows its path implements it as {@code queryParameter(path, name)}.
+         * The default has no path to read and finds none: a request must override it for query
+         * parameter keys to place it.
+         */
+        default String queryParameter(String name) {
+            return null;
+        }
 
         /** @param ttl the cookie's lifetime; zero for a session cookie */
         void setResponseCookie(String name, String value, String path, Duration ttl);
@@ -51,9 +67,31 @@ public record HashPolicy(List<Key> keys) {
                 case Key.Header h -> request.header(h.name());
                 case Key.SourceIp ignored -> request.sourceIp();
                 case Key.Cookie c -> cookie(c, request);
+                case Key.QueryParameter q -> request.queryParameter(q.name());
             };
             if (value != null) {
                 return value;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first value of the query parameter {@code name} in a request target such as {@code
+     * /items?user=ann&x=1}, not decoded (Envoy's {@code query_parameter} hash reads it so); null when
+     * there is none. A parameter without {@code =} has the empty value.
+     */
+    public static String queryParameter(String target, String name) {
+        int query = target.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        int end = target.indexOf('#', query);
+        String params = target.substring(query + 1, end < 0 ? target.length() : end);
+        for (String param : params.split("&", -1)) {
+            int eq = param.indexOf('=');
+            if ((eq < 0 ? param : param.substring(0, eq)).equals(name)) {
+                return eq < 0 ? "" : param.substring(eq + 1);
             }
         }
         return null;

@@ -2,41 +2,36 @@ package dev.trellis.proxy.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.trellis.proxy.balance.LbPolicy;
+import dev.trellis.proxy.balance.LbSettings;
 import dev.trellis.proxy.config.Cluster;
+import dev.trellis.proxy.config.UpstreamPolicy;
 import dev.trellis.xds.MeshMetadata;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
-import io.envoyproxy.envoy.config.core.v3.HealthStatus;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads an Envoy cluster, and its endpoints, into a {@link Cluster.Spec}. Endpoints arrive over
- * EDS, or inline for STATIC and DNS clusters (whose host names are resolved at each connect).
- * Endpoints reported unhealthy, draining or timed out are left out of balancing, as Envoy does.
+ * Reads an Envoy cluster, and its endpoints, into a {@link Cluster.Spec}: its endpoints with their
+ * localities and priorities ({@link EndpointsAdapter}), its balancing ({@link BalancingAdapter}),
+ * its limits, retry budget, outlier detection and connection settings ({@link UpstreamAdapter}),
+ * and its upstream HTTP options. Endpoints arrive over EDS, or inline for STATIC and DNS clusters
+ * (whose host names are resolved at each connect).
  */
 final class ClusterAdapter {
     static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    /** Envoy's idle timeout of upstream HTTP connections when a cluster states none. */
+    static final Duration ENVOY_DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
 
     private static final Set<String> CLUSTER = Set.of(
-            "name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "metadata", "typed_extension_protocol_options");
+            "name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "metadata", "typed_extension_protocol_options",
+            "connect_timeout", "circuit_breakers", "outlier_detection", "common_lb_config", "round_robin_lb_config",
+            "least_request_lb_config", "load_balancing_policy", "upstream_connection_options");
     private static final Set<String> EDS_CONFIG = Set.of("eds_config", "service_name");
-    private static final Set<String> ASSIGNMENT = Set.of("cluster_name", "endpoints");
-    private static final Set<String> LOCALITY = Set.of("locality", "lb_endpoints", "load_balancing_weight", "priority");
-    private static final Set<String> LB_ENDPOINT = Set.of("endpoint", "metadata", "health_status", "load_balancing_weight");
-    private static final Set<String> ENDPOINT = Set.of("address", "hostname");
-    private static final Set<String> ADDRESS = Set.of("socket_address");
-    private static final Set<String> SOCKET_ADDRESS = Set.of("address", "port_value");
-    private static final Set<String> HTTP_OPTIONS = Set.of("explicit_http_config");
-    private static final Set<HealthStatus> LEFT_OUT = Set.of(HealthStatus.UNHEALTHY, HealthStatus.DRAINING, HealthStatus.TIMEOUT);
+    private static final Set<String> HTTP_OPTIONS = Set.of("explicit_http_config", "common_http_protocol_options");
+    private static final Set<String> COMMON_HTTP_OPTIONS = Set.of("idle_timeout", "max_requests_per_connection");
 
     private ClusterAdapter() {}
 
@@ -50,18 +45,10 @@ final class ClusterAdapter {
         String where = "Cluster " + cluster.getName();
         int before = refusals.count();
         refusals.onlyFields(cluster, where, CLUSTER);
-        LbPolicy policy = switch (cluster.getLbPolicy()) {
-            case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
-            case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
-            case RANDOM -> LbPolicy.RANDOM;
-            case RING_HASH -> LbPolicy.RING_HASH;
-            default -> {
-                refusals.add(Refusals.at(where, "lb_policy"), cluster.getLbPolicy()
-                        + " (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM or RING_HASH)");
-                yield null;
-            }
-        };
-        boolean http2 = http2(cluster, where, refusals);
+        BalancingAdapter.Balancing balancing = BalancingAdapter.read(cluster, where, refusals);
+        UpstreamAdapter.HttpOptions http = http(cluster, where, refusals);
+        int minHealthPercent = balancing == null ? 0 : (int) balancing.settings().panicThresholdPercent();
+        UpstreamPolicy upstream = UpstreamAdapter.policy(cluster, http, minHealthPercent, where, refusals);
         ClusterLoadAssignment assignment = switch (cluster.getType()) {
             case EDS -> {
                 io.envoyproxy.envoy.config.cluster.v3.Cluster.EdsClusterConfig eds = cluster.getEdsClusterConfig();
@@ -80,17 +67,26 @@ final class ClusterAdapter {
                 yield null;
             }
         };
-        List<Cluster.EndpointSpec> members = assignment == null ? List.of() : members(assignment, where, refusals);
+        boolean weighted = balancing != null && balancing.localityWeighted();
+        EndpointsAdapter.Endpoints members = assignment == null
+                ? null
+                : EndpointsAdapter.read(assignment, weighted, where, refusals);
         if (refusals.count() > before) {
             return null;
         }
         String service = MeshMetadata.string(cluster.getMetadata(), MeshMetadata.SERVICE).orElse("unknown");
-        return new Cluster.Spec(cluster.getName(), service, http2, members, policy);
+        LbSettings settings = balancing.settings().withOverprovisioningFactor(members.overprovisioningFactor());
+        return new Cluster.Spec(cluster.getName(), service, http.http2(), members.members(), balancing.policy(), settings, upstream);
     }
 
-    /** Whether the cluster speaks HTTP/2 to its endpoints; only that choice of the upstream HTTP options is honoured. */
-    private static boolean http2(io.envoyproxy.envoy.config.cluster.v3.Cluster cluster, String where, Refusals refusals) {
+    /**
+     * The upstream HTTP options Trellis honours: HTTP/2 or HTTP/1.1, and of the options common to
+     * both, the idle timeout (Envoy's 1 h when unset, none when 0) and the requests per connection.
+     */
+    private static UpstreamAdapter.HttpOptions http(io.envoyproxy.envoy.config.cluster.v3.Cluster cluster, String where, Refusals refusals) {
         boolean http2 = false;
+        Duration idle = ENVOY_DEFAULT_IDLE_TIMEOUT;
+        long perConnection = 0;
         for (Map.Entry<String, Any> entry : cluster.getTypedExtensionProtocolOptionsMap().entrySet()) {
             String at = Refusals.at(where, "typed_extension_protocol_options[" + entry.getKey() + "]");
             if (!entry.getKey().equals(HTTP_PROTOCOL_OPTIONS) || !entry.getValue().is(HttpProtocolOptions.class)) {
@@ -109,50 +105,23 @@ final class ClusterAdapter {
                 } else if (options.hasExplicitHttpConfig()) {
                     refusals.add(at + ".explicit_http_config", "not supported by Trellis (expected: http_protocol_options or http2_protocol_options)");
                 }
+                io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common = options.getCommonHttpProtocolOptions();
+                refusals.onlyFields(common, at + ".common_http_protocol_options", COMMON_HTTP_OPTIONS);
+                if (common.hasIdleTimeout()) {
+                    idle = ProtoDurations.of(common.getIdleTimeout());
+                    if (idle.isNegative()) {
+                        refusals.add(at + ".common_http_protocol_options.idle_timeout", idle + " (expected: 0 for none, or more)");
+                        idle = Duration.ZERO;
+                    }
+                }
+                if (common.hasMaxRequestsPerConnection()) {
+                    perConnection = Integer.toUnsignedLong(common.getMaxRequestsPerConnection().getValue());
+                }
             } catch (InvalidProtocolBufferException e) {
                 refusals.add(at, "cannot be read: " + e.getMessage());
             }
         }
-        return http2;
-    }
-
-    private static List<Cluster.EndpointSpec> members(ClusterLoadAssignment assignment, String where, Refusals refusals) {
-        String at = Refusals.at(where, "endpoints");
-        refusals.onlyFields(assignment, at, ASSIGNMENT);
-        List<Cluster.EndpointSpec> members = new ArrayList<>();
-        for (int i = 0; i < assignment.getEndpointsCount(); i++) {
-            LocalityLbEndpoints locality = assignment.getEndpoints(i);
-            String localityWhere = at + ".endpoints[" + i + "]";
-            refusals.onlyFields(locality, localityWhere, LOCALITY);
-            if (locality.getPriority() != 0) {
-                refusals.add(localityWhere + ".priority", locality.getPriority() + " (expected: 0; Trellis has no priority levels yet)");
-            }
-            for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
-                LbEndpoint endpoint = locality.getLbEndpoints(j);
-                String endpointWhere = localityWhere + ".lb_endpoints[" + j + "]";
-                refusals.onlyFields(endpoint, endpointWhere, LB_ENDPOINT);
-                if (endpoint.hasLoadBalancingWeight() && endpoint.getLoadBalancingWeight().getValue() != 1) {
-                    refusals.add(endpointWhere + ".load_balancing_weight", endpoint.getLoadBalancingWeight().getValue()
-                            + " (expected: 1; Trellis does not weight endpoints yet)");
-                }
-                if (endpoint.getHealthStatus() == HealthStatus.DEGRADED) {
-                    refusals.add(endpointWhere + ".health_status", "DEGRADED (expected: HEALTHY, UNKNOWN, UNHEALTHY, DRAINING or TIMEOUT)");
-                }
-                refusals.onlyFields(endpoint.getEndpoint(), endpointWhere + ".endpoint", ENDPOINT);
-                Address address = endpoint.getEndpoint().getAddress();
-                refusals.onlyFields(address, endpointWhere + ".endpoint.address", ADDRESS);
-                SocketAddress socket = address.getSocketAddress();
-                refusals.onlyFields(socket, endpointWhere + ".endpoint.address.socket_address", SOCKET_ADDRESS);
-                if (socket.getAddress().isEmpty() || socket.getPortValue() == 0) {
-                    refusals.add(endpointWhere + ".endpoint.address.socket_address", "\"" + socket.getAddress() + ":"
-                            + socket.getPortValue() + "\" (expected: an address and a port)");
-                } else if (!LEFT_OUT.contains(endpoint.getHealthStatus())) {
-                    members.add(new Cluster.EndpointSpec(socket.getAddress(), socket.getPortValue(),
-                            MeshMetadata.labels(endpoint.getMetadata())));
-                }
-            }
-        }
-        return members;
+        return new UpstreamAdapter.HttpOptions(http2, idle, perConnection);
     }
 
     /** Only the aggregated stream is a source Trellis subscribes to. */

@@ -216,7 +216,12 @@ final class RouteAdapter {
                         keys.add(new HashPolicy.Key.SourceIp());
                     }
                 }
-                default -> refusals.add(at, policy.getPolicySpecifierCase() + " (expected: header, cookie or connection_properties)");
+                case QUERY_PARAMETER -> {
+                    refusals.onlyFields(policy.getQueryParameter(), at + ".query_parameter", Set.of("name"));
+                    keys.add(new HashPolicy.Key.QueryParameter(policy.getQueryParameter().getName()));
+                }
+                default -> refusals.add(at, policy.getPolicySpecifierCase()
+                        + " (expected: header, cookie, connection_properties or query_parameter)");
             }
         }
         return keys.isEmpty() ? HashPolicy.NONE : new HashPolicy(keys);

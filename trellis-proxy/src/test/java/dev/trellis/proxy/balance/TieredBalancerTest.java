@@ -1,6 +1,7 @@
 package dev.trellis.proxy.balance;
 
 import static dev.trellis.proxy.balance.LocalityTiersTest.at;
+import static dev.trellis.proxy.balance.LocalityTiersTest.tiers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,18 +21,18 @@ class TieredBalancerTest {
     static final Request NO_KEY = BalancerTest.NO_KEY;
 
     final FakeClock clock = new FakeClock();
-    final Locality caller = Locality.parse("us-west/zone1");
     final List<Endpoint> zone1 = IntStream.range(0, 10).mapToObj(i -> at("us-west/zone1")).toList();
     final List<Endpoint> zone2 = IntStream.range(0, 10).mapToObj(i -> at("us-west/zone2")).toList();
     final List<Endpoint> euWest = IntStream.range(0, 4).mapToObj(i -> at("eu-west/zone1")).toList();
     final List<Endpoint> apSouth = IntStream.range(0, 4).mapToObj(i -> at("ap-south/zone1")).toList();
 
-    TieredBalancer balancer(LbPolicy policy, LocalityLbSetting setting, List<Endpoint> endpoints) {
-        return balancer(policy, setting, endpoints, LbSettings.DEFAULTS);
+    // Tiers as the control plane ranks them for a caller in us-west/zone1 (LocalityPriorities in trellis-xds).
+    TieredBalancer balancer(LbPolicy policy, LocalityTiers tiers) {
+        return balancer(policy, tiers, LbSettings.DEFAULTS);
     }
 
-    TieredBalancer balancer(LbPolicy policy, LocalityLbSetting setting, List<Endpoint> endpoints, LbSettings settings) {
-        return TieredBalancer.create(policy, LocalityTiers.of(endpoints, caller, Map.of(), setting), settings, clock.env(11));
+    TieredBalancer balancer(LbPolicy policy, LocalityTiers tiers, LbSettings settings) {
+        return TieredBalancer.create(policy, tiers, settings, clock.env(11));
     }
 
     static List<Endpoint> concat(List<Endpoint> a, List<Endpoint> b) {
@@ -62,7 +62,7 @@ class TieredBalancerTest {
 
     @Test
     void aHealthyLocalTierTakesAllTheTraffic() {
-        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, LocalityLbSetting.DEFAULT, concat(zone2, zone1));
+        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, tiers(zone1, zone2));
         assertThat(balancer.tierLoads()).containsExactly(1.0, 0.0);
         Set<Endpoint> picked = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
@@ -73,7 +73,7 @@ class TieredBalancerTest {
 
     @Test
     void theLocalTierSpillsOverAsItsHealthDropsAndTakesTrafficBackWhenItRecovers() {
-        TieredBalancer balancer = balancer(LbPolicy.LEAST_REQUEST, LocalityLbSetting.DEFAULT, concat(zone1, zone2));
+        TieredBalancer balancer = balancer(LbPolicy.LEAST_REQUEST, tiers(zone1, zone2));
         List<List<Endpoint>> tiers = List.of(zone1, zone2);
 
         balancer.updateHealth(ejecting(zone1, 2)); // 80% × 1.4 > 100%
@@ -99,7 +99,7 @@ class TieredBalancerTest {
     @Test
     void ejectedEndpointsAreNeverPickedWhateverThePolicy() {
         for (LbPolicy policy : LbPolicy.values()) {
-            TieredBalancer balancer = balancer(policy, null, zone1);
+            TieredBalancer balancer = balancer(policy, LocalityTiers.single(zone1));
             balancer.updateHealth(ejecting(zone1, 4));
             for (int i = 0; i < 2000; i++) {
                 assertThat(balancer.pick(new Request(i % 2 == 0 ? null : "user" + i)))
@@ -110,7 +110,7 @@ class TieredBalancerTest {
 
     @Test
     void whenTheNextTiersAreDownTooTheLocalOneTakesEverything() {
-        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, LocalityLbSetting.DEFAULT, concat(zone1, zone2));
+        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, tiers(zone1, zone2));
         Set<Endpoint> ejected = new HashSet<>(zone1.subList(0, 5));
         ejected.addAll(zone2);
         balancer.updateHealth(e -> !ejected.contains(e));
@@ -120,7 +120,7 @@ class TieredBalancerTest {
 
     @Test
     void loadCascadesThroughSeveralTiers() {
-        TieredBalancer balancer = balancer(LbPolicy.RANDOM, LocalityLbSetting.DEFAULT, concat(concat(zone1, zone2), euWest));
+        TieredBalancer balancer = balancer(LbPolicy.RANDOM, tiers(zone1, zone2, euWest));
         Set<Endpoint> ejected = new HashSet<>(zone1.subList(0, 8)); // 20% × 1.4 = 28%
         ejected.addAll(zone2.subList(0, 6)); // 40% × 1.4 = 56%
         balancer.updateHealth(e -> !ejected.contains(e));
@@ -136,9 +136,8 @@ class TieredBalancerTest {
 
     @Test
     void failoverFollowsTheConfiguredRegionOrder() {
-        LocalityLbSetting setting = LocalityLbSetting.failover(List.of(new LocalityLbSetting.Failover("us-west", "ap-south")));
-        List<Endpoint> all = concat(concat(zone1, zone2), concat(euWest, apSouth));
-        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, setting, all);
+        // failover from us-west to ap-south: zone1, zone2, ap-south, then eu-west
+        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, tiers(zone1, zone2, apSouth, euWest));
         Set<Endpoint> ejected = new HashSet<>();
         List<List<Endpoint>> order = List.of(zone1, zone2, apSouth, euWest);
         for (int down = 0; down < order.size(); down++) {
@@ -157,15 +156,14 @@ class TieredBalancerTest {
 
     @Test
     void distributeWeightsShareTheTrafficAndTheirLocalitiesHealthScalesThem() {
-        Map<String, Integer> to = new LinkedHashMap<>();
-        to.put("us-west/zone1/*", 80);
-        to.put("us-west/zone2/*", 20);
-        LocalityLbSetting setting = LocalityLbSetting.distribute(List.of(LocalityLbSetting.Distribute.of("us-west/zone1/*", to)));
-        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, setting, concat(concat(zone1, zone2), euWest));
+        // distribute from us-west/zone1/*: 80 to us-west/zone1/*, 20 to us-west/zone2/*, none to eu-west
+        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, new LocalityTiers(List.of(new LocalityTiers.Tier(List.of(
+                new LocalityTiers.Group(Locality.parse("us-west/zone1"), 80, zone1),
+                new LocalityTiers.Group(Locality.parse("us-west/zone2"), 20, zone2))))));
         double[] shares = shares(balancer, 20_000, List.of(zone1, zone2, euWest));
         assertThat(shares[0]).isCloseTo(0.8, within(0.012));
         assertThat(shares[1]).isCloseTo(0.2, within(0.012));
-        assertThat(shares[2]).as("a locality no rule names").isZero();
+        assertThat(shares[2]).as("a locality the control plane left out").isZero();
 
         balancer.updateHealth(ejecting(zone1, 5)); // zone1: 80 × min(1, 1.4 × 0.5) = 56
         shares = shares(balancer, 20_000, List.of(zone1, zone2, euWest));
@@ -176,7 +174,7 @@ class TieredBalancerTest {
     @Test
     void belowThePanicThresholdATierBalancesOverAllItsEndpoints() {
         LbSettings panicAtHalf = LbSettings.DEFAULTS.withPanicThresholdPercent(50);
-        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, null, zone1, panicAtHalf);
+        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, LocalityTiers.single(zone1), panicAtHalf);
         balancer.updateHealth(ejecting(zone1, 4)); // 60% healthy: no panic
         Set<Endpoint> picked = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
@@ -197,7 +195,7 @@ class TieredBalancerTest {
     @Test
     void withEveryTierInPanicTrafficGoesByEndpointCount() {
         LbSettings panicAtHalf = LbSettings.DEFAULTS.withPanicThresholdPercent(50);
-        TieredBalancer balancer = balancer(LbPolicy.RANDOM, LocalityLbSetting.DEFAULT, concat(zone1, euWest), panicAtHalf);
+        TieredBalancer balancer = balancer(LbPolicy.RANDOM, tiers(zone1, euWest), panicAtHalf);
         balancer.updateHealth(e -> false);
         assertThat(balancer.tierLoads().get(0)).isCloseTo(10.0 / 14, within(1e-9));
         assertThat(balancer.tierLoads().get(1)).isCloseTo(4.0 / 14, within(1e-9));
@@ -205,7 +203,7 @@ class TieredBalancerTest {
 
     @Test
     void aHashKeyKeepsItsEndpointAcrossTiersWhileTheLoadsHold() {
-        TieredBalancer balancer = balancer(LbPolicy.RING_HASH, LocalityLbSetting.DEFAULT, concat(zone1, zone2));
+        TieredBalancer balancer = balancer(LbPolicy.RING_HASH, tiers(zone1, zone2));
         balancer.updateHealth(ejecting(zone1, 5)); // 70 / 30
         Map<String, Endpoint> first = new HashMap<>();
         int inZone1 = 0;
@@ -225,7 +223,7 @@ class TieredBalancerTest {
     @Test
     void theHashKeyIsAskedForOncePerPick() {
         // A cookie hash policy with a ttl makes up a new cookie each time it is asked.
-        TieredBalancer balancer = balancer(LbPolicy.RING_HASH, LocalityLbSetting.DEFAULT, concat(zone1, zone2));
+        TieredBalancer balancer = balancer(LbPolicy.RING_HASH, tiers(zone1, zone2));
         balancer.updateHealth(ejecting(zone1, 5));
         int[] asked = new int[1];
         for (int i = 0; i < 100; i++) {
@@ -240,7 +238,7 @@ class TieredBalancerTest {
 
     @Test
     void anEmptyClusterPicksNothing() {
-        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, LocalityLbSetting.DEFAULT, List.of());
+        TieredBalancer balancer = balancer(LbPolicy.ROUND_ROBIN, LocalityTiers.single(List.of()));
         assertThat(balancer.pick(NO_KEY)).isNull();
         assertThat(balancer.tierLoads()).isEmpty();
     }
@@ -248,7 +246,7 @@ class TieredBalancerTest {
     @Test
     void picksFromManyThreadsWhileHealthChanges() throws Exception {
         TieredBalancer balancer = TieredBalancer.create(LbPolicy.LEAST_REQUEST,
-                LocalityTiers.of(concat(zone1, zone2), caller, Map.of(), LocalityLbSetting.DEFAULT), LbSettings.DEFAULTS, clock);
+                tiers(zone1, zone2), LbSettings.DEFAULTS, clock);
         AtomicBoolean done = new AtomicBoolean();
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         List<Thread> pickers = new ArrayList<>();

@@ -10,10 +10,19 @@ import org.junit.jupiter.api.Test;
 
 class HashPolicyTest {
     /** A request with the given headers and cookies, recording the cookies it is asked to set. */
-    record Request(Map<String, String> headers, Map<String, String> cookies, String sourceIp, Map<String, Duration> setCookies)
-            implements HashPolicy.Request {
+    record Request(Map<String, String> headers, Map<String, String> cookies, String sourceIp, Map<String, Duration> setCookies,
+            String target) implements HashPolicy.Request {
         Request(Map<String, String> headers, Map<String, String> cookies) {
-            this(headers, cookies, "10.1.2.3", new HashMap<>());
+            this(headers, cookies, "10.1.2.3", new HashMap<>(), "/");
+        }
+
+        Request(String target) {
+            this(Map.of(), Map.of(), "10.1.2.3", new HashMap<>(), target);
+        }
+
+        @Override
+        public String queryParameter(String name) {
+            return HashPolicy.queryParameter(target, name);
         }
 
         @Override
@@ -49,6 +58,17 @@ class HashPolicyTest {
         Request again = new Request(Map.of(), Map.of("session", key));
         assertThat(policy.key(again)).isEqualTo(key);
         assertThat(again.setCookies()).isEmpty();
+    }
+
+    @Test
+    void aQueryParameterKeyIsTheParametersFirstValueAsSent() {
+        HashPolicy policy = new HashPolicy(List.of(new HashPolicy.Key.QueryParameter("user"), new HashPolicy.Key.SourceIp()));
+        assertThat(policy.key(new Request("/items?x=1&user=ann%20b&user=bob"))).isEqualTo("ann%20b");
+        assertThat(policy.key(new Request("/items?user"))).as("present without a value").isEmpty();
+        assertThat(policy.key(new Request("/items?User=ann"))).as("names are case-sensitive: the next key decides").isEqualTo("10.1.2.3");
+        assertThat(policy.key(new Request("/items#user=ann"))).isEqualTo("10.1.2.3");
+        assertThat(HashPolicy.queryParameter("/a?users=1&user=2#frag", "user")).isEqualTo("2");
+        assertThat(HashPolicy.queryParameter("/a", "user")).isNull();
     }
 
     @Test

@@ -22,18 +22,26 @@ import dev.trellis.config.ConfigLoader;
 import dev.trellis.model.ConfigException;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.ProxyBootstrap;
+import dev.trellis.model.RetryBudget;
 import dev.trellis.proxy.balance.LbPolicy;
+import dev.trellis.proxy.balance.LbSettings;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.config.ProxyConfig;
+import dev.trellis.proxy.config.UpstreamPolicy;
+import dev.trellis.proxy.resilience.CircuitBreakerPolicy;
+import dev.trellis.proxy.resilience.OutlierPolicy;
+import dev.trellis.proxy.resilience.RetryBudgetPolicy;
 import dev.trellis.proxy.route.HashPolicy;
 import dev.trellis.proxy.route.Route;
 import dev.trellis.proxy.route.WeightedCluster;
 import dev.trellis.proxy.telemetry.Metrics;
+import dev.trellis.xds.MeshMetadata;
 import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
 import dev.trellis.xds.snapshot.ProxySnapshotBuilder;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.HedgePolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -45,6 +53,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -304,7 +313,7 @@ class RoundTripTest {
         assertThat(search.endpoints().get(0).address().isUnresolved()).as("resolved at each connect").isTrue();
         assertThat(config.clusters().get("outbound|80||catalog.shop.svc.cluster.local").http2()).isFalse();
         assertThat(config.clusters().get("outbound|80||catalog.shop.svc.cluster.local").spec().lbPolicy())
-                .as("Istio's default").isEqualTo(LbPolicy.LEAST_REQUEST);
+                .as("Trellis's default on an HTTP port").isEqualTo(LbPolicy.PEAK_EWMA);
         ListenerConfig catalog = listener(config, "outbound|9090|catalog.shop.svc.cluster.local:80");
         assertThat(catalog.host()).isEqualTo("127.0.0.1");
         assertThat(catalog.port()).isEqualTo(9090);
@@ -375,11 +384,13 @@ class RoundTripTest {
         String name = "outbound|80||catalog.shop.svc.cluster.local";
         XdsResources withBreaker = resources.with(XdsType.CLUSTER,
                 replace(resources.clusters(), name, resources.clusters().get(name).toBuilder()
-                        .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.getDefaultInstance()))
+                        .setCircuitBreakers(resources.clusters().get(name).getCircuitBreakers().toBuilder()
+                                .addThresholds(CircuitBreakers.Thresholds.newBuilder().setPriority(RoutingPriority.HIGH)))
                         .build()));
         assertThatThrownBy(() -> adapter.adapt(proxy, withBreaker, null))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("Cluster " + name + ": circuit_breakers: not supported by Trellis");
+                .hasMessageContaining("Cluster " + name + ": circuit_breakers.thresholds[1].priority: HIGH "
+                        + "(expected: DEFAULT; Trellis has no request priorities)");
 
         String routes = "catalog.shop.svc.cluster.local:80";
         RouteConfiguration config = resources.routes().get(routes);
@@ -422,6 +433,217 @@ class RoundTripTest {
         Map<String, T> copy = new TreeMap<>(map);
         copy.remove(key);
         return copy;
+    }
+
+    /** A proxy in us-west/zone1 calling orders, whose endpoints run in three localities, with {@code rule} for orders. */
+    static String orders(String rule) {
+        return """
+                apiVersion: trellis.dev/v1alpha1
+                kind: Proxy
+                metadata: {name: web, namespace: shop}
+                spec:
+                  workload: {labels: {version: v1}, locality: us-west/zone1}
+                  upstreams:
+                  - {service: orders, port: 80, bindPort: 9090}
+                  - {service: ledger, port: 5432, bindPort: 9091}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: orders, namespace: shop}
+                spec:
+                  hosts: [orders]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: STATIC
+                  endpoints:
+                  - {address: 10.0.0.1, locality: us-west/zone1, labels: {version: v1}}
+                  - {address: 10.0.0.2, locality: us-west/zone2, labels: {version: v1}}
+                  - {address: 10.0.0.3, locality: eu-west/zone1, labels: {version: v2}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: ledger, namespace: shop}
+                spec:
+                  hosts: [ledger]
+                  ports: [{number: 5432, name: pg, protocol: TCP}]
+                  resolution: STATIC
+                  endpoints: [{address: 10.0.1.1}]
+                """ + rule;
+    }
+
+    static final String ORDERS = "outbound|80||orders.shop.svc.cluster.local";
+
+    static String ordersRule(String spec) {
+        return """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: orders, namespace: shop}
+                spec:
+                  host: orders
+                """ + spec.indent(2);
+    }
+
+    /** Each endpoint as "address@locality priority/weight". */
+    static List<String> ranks(Cluster.Spec spec) {
+        return spec.endpoints().stream()
+                .map(e -> e.host() + "@" + e.locality() + " " + e.priority() + "/" + e.localityWeight())
+                .toList();
+    }
+
+    @Test
+    void withoutARuleAClusterRunsIstiosDefaultsAndPeakEwma() throws Exception {
+        ProxyConfig config = runtime(orders(""));
+        Cluster.Spec spec = config.clusters().get(ORDERS).spec();
+        assertThat(spec.upstream()).isEqualTo(UpstreamPolicy.DEFAULT);
+        assertThat(spec.upstream().retryBudget()).isNull();
+        assertThat(spec.upstream().outlier()).isNull();
+        assertThat(spec.lbPolicy()).isEqualTo(LbPolicy.PEAK_EWMA);
+        assertThat(spec.lbSettings()).isEqualTo(LbSettings.DEFAULTS.withPanicThresholdPercent(50));
+        assertThat(ranks(spec)).as("no outlier detection: one priority, no locality weights").containsExactly(
+                "10.0.0.1@us-west/zone1 0/0", "10.0.0.2@us-west/zone2 0/0", "10.0.0.3@eu-west/zone1 0/0");
+        assertThat(config.clusters().get("outbound|5432||ledger.shop.svc.cluster.local").spec().lbPolicy())
+                .as("a TCP port keeps Istio's default").isEqualTo(LbPolicy.LEAST_REQUEST);
+    }
+
+    @Test
+    void connectionPoolOutlierDetectionAndRetryBudgetReachTheUpstreamPolicy() throws Exception {
+        Cluster.Spec spec = runtime(orders(ordersRule("""
+                trafficPolicy:
+                  connectionPool:
+                    tcp: {maxConnections: 100, connectTimeout: 250ms, tcpKeepalive: {probes: 3, time: 2h}}
+                    http: {http1MaxPendingRequests: 10, http2MaxRequests: 1000, maxRequestsPerConnection: 50, maxRetries: 4,
+                           idleTimeout: 90s, h2UpgradePolicy: UPGRADE}
+                  outlierDetection: {consecutive5xxErrors: 7, consecutiveGatewayErrors: 2, interval: 5s, baseEjectionTime: 1m,
+                                     maxEjectionPercent: 50, minHealthPercent: 25,
+                                     splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3}
+                  retryBudget: {percent: 12.5, minRetryConcurrency: 7}
+                """))).clusters().get(ORDERS).spec();
+        UpstreamPolicy upstream = spec.upstream();
+        assertThat(upstream.breakers()).isEqualTo(new CircuitBreakerPolicy(100, 10, 1000, 4));
+        assertThat(upstream.retryBudget()).isEqualTo(new RetryBudgetPolicy.Concurrent(12.5, 7));
+        assertThat(upstream.connectTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(upstream.idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(upstream.maxRequestsPerConnection()).isEqualTo(50);
+        assertThat(upstream.keepalive()).isEqualTo(new UpstreamPolicy.TcpKeepalive(3, Duration.ofHours(2), null));
+        assertThat(upstream.outlier()).isEqualTo(OutlierPolicy.builder()
+                .consecutive5xxErrors(7).consecutiveGatewayErrors(2)
+                .splitExternalLocalOriginErrors(true).consecutiveLocalOriginFailures(3)
+                .interval(Duration.ofSeconds(5)).baseEjectionTime(Duration.ofMinutes(1)).maxEjectionPercent(50)
+                .minHealthPercent(25).build());
+        assertThat(spec.lbSettings().panicThresholdPercent()).isEqualTo(25);
+        assertThat(spec.http2()).as("h2UpgradePolicy UPGRADE").isTrue();
+    }
+
+    @Test
+    void anEmptyOutlierDetectionRunsIstiosDefaults() throws Exception {
+        Cluster.Spec spec = runtime(orders(ordersRule("trafficPolicy: {outlierDetection: {}}"))).clusters().get(ORDERS).spec();
+        assertThat(spec.upstream().outlier()).isEqualTo(OutlierPolicy.DEFAULT);
+        assertThat(spec.upstream().outlier().consecutive5xxErrors()).isEqualTo(5);
+        assertThat(spec.upstream().outlier().consecutiveGatewayErrors()).isZero();
+        assertThat(spec.lbSettings().panicThresholdPercent()).as("Istio's minHealthPercent default").isZero();
+        Cluster.Spec off = runtime(orders(ordersRule("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 0}}")))
+                .clusters().get(ORDERS).spec();
+        assertThat(off.upstream().outlier().consecutive5xxErrors()).as("0 turns the detector off").isZero();
+    }
+
+    @Test
+    void aRetryBudgetDocumentIsLinkerdsBudget() throws Exception {
+        ProxyConfig config = runtime(orders("""
+                ---
+                apiVersion: trellis.dev/v1alpha1
+                kind: RetryBudget
+                metadata: {name: orders, namespace: shop}
+                spec: {host: orders, retryRatio: 0.5, minRetriesPerSecond: 3, ttl: 2.5s}
+                """));
+        assertThat(config.clusters().get(ORDERS).spec().upstream().retryBudget())
+                .isEqualTo(new RetryBudgetPolicy.Rate(0.5, 3, Duration.ofMillis(2500)));
+        assertThat(config.clusters().get("outbound|5432||ledger.shop.svc.cluster.local").spec().upstream().retryBudget())
+                .as("another host's clusters").isNull();
+    }
+
+    @Test
+    void aWarmupReachesTheBalancingSettings() throws Exception {
+        Cluster.Spec spec = runtime(orders(ordersRule(
+                "trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, warmup: {duration: 1m, minimumPercent: 25, aggression: 2.5}}}")))
+                .clusters().get(ORDERS).spec();
+        assertThat(spec.lbPolicy()).isEqualTo(LbPolicy.ROUND_ROBIN);
+        assertThat(spec.lbSettings().warmup()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(spec.lbSettings().warmupMinWeightPercent()).isEqualTo(25);
+        assertThat(spec.lbSettings().warmupAggression()).isEqualTo(2.5);
+        Cluster.Spec byDefault = runtime(orders(ordersRule("trafficPolicy: {loadBalancer: {warmupDurationSecs: 30s}}")))
+                .clusters().get(ORDERS).spec();
+        assertThat(byDefault.lbPolicy()).as("peak EWMA has no warm-up").isEqualTo(LbPolicy.LEAST_REQUEST);
+        assertThat(byDefault.lbSettings().warmup()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void endpointsCarryTheirLocalityAndThePriorityTheyHaveForThisProxy() throws Exception {
+        Cluster.Spec failover = runtime(orders(ordersRule("""
+                trafficPolicy:
+                  outlierDetection: {}
+                  loadBalancer: {localityLbSetting: {failover: [{from: us-west, to: eu-west}]}}
+                """))).clusters().get(ORDERS).spec();
+        assertThat(ranks(failover)).as("failover rules: locality weights apply").containsExactly(
+                "10.0.0.1@us-west/zone1 0/1", "10.0.0.2@us-west/zone2 1/1", "10.0.0.3@eu-west/zone1 2/1");
+        assertThat(failover.lbSettings().overprovisioningFactor()).isEqualTo(1.4);
+
+        Cluster.Spec byDefault = runtime(orders(ordersRule("trafficPolicy: {outlierDetection: {}}"))).clusters().get(ORDERS).spec();
+        assertThat(ranks(byDefault)).as("the default order: priorities without locality weights").containsExactly(
+                "10.0.0.1@us-west/zone1 0/0", "10.0.0.2@us-west/zone2 1/0", "10.0.0.3@eu-west/zone1 2/0");
+
+        Cluster.Spec distribute = runtime(orders(ordersRule("""
+                trafficPolicy:
+                  loadBalancer:
+                    localityLbSetting: {distribute: [{from: "us-west/*", to: {"us-west/zone1": 75, "us-west/zone2": 25}}]}
+                """))).clusters().get(ORDERS).spec();
+        assertThat(ranks(distribute)).as("eu-west named by no rule takes no traffic").containsExactly(
+                "10.0.0.1@us-west/zone1 0/75", "10.0.0.2@us-west/zone2 0/25");
+        assertThat(distribute.lbPolicy()).isEqualTo(LbPolicy.PEAK_EWMA);
+    }
+
+    @Test
+    void aQueryParameterHashKeyReachesTheRouteXdsAndTheProxysHashPolicy() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", orders(ordersRule(
+                "trafficPolicy: {loadBalancer: {consistentHash: {httpQueryParameterName: user}}}")));
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, mesh.proxies().get(0)).resources();
+        assertThat(resources.routes().get("orders.shop.svc.cluster.local:80").getVirtualHosts(0).getRoutes(0).getRoute()
+                .getHashPolicy(0).getQueryParameter().getName()).isEqualTo("user");
+        assertThat(resources.clusters().get(ORDERS).getLbPolicy())
+                .isEqualTo(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.RING_HASH);
+        // The route's hash_policy is RouteAdapter's to read (VirtualService route settings); the key is HashPolicy.Key.QueryParameter.
+    }
+
+    @Test
+    void clusterSettingsTrellisCannotRunAreRefusedByField() throws Exception {
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", orders(ordersRule("trafficPolicy: {outlierDetection: {}}")));
+        ProxyBootstrap proxy = mesh.proxies().get(0);
+        XdsResources resources = ProxySnapshotBuilder.build(mesh, proxy).resources();
+        io.envoyproxy.envoy.config.cluster.v3.Cluster cluster = resources.clusters().get(ORDERS);
+        io.envoyproxy.envoy.config.cluster.v3.Cluster successRate = cluster.toBuilder()
+                .setOutlierDetection(cluster.getOutlierDetection().toBuilder().clearEnforcingSuccessRate()
+                        .setEnforcingConsecutive5Xx(com.google.protobuf.UInt32Value.of(50)))
+                .build();
+        assertThatThrownBy(() -> adapter.adapt(proxy, resources.with(XdsType.CLUSTER, replace(resources.clusters(), ORDERS, successRate)), null))
+                .hasMessageContaining("Cluster " + ORDERS + ": outlier_detection.enforcing_success_rate: unset, which Envoy reads as 100"
+                        + " (expected: 0; Trellis ejects by consecutive errors only)")
+                .hasMessageContaining("Cluster " + ORDERS + ": outlier_detection.enforcing_consecutive_5xx: 50"
+                        + " (expected: 0 or 100; Trellis enforces a detector always or never)");
+
+        io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment endpoints = resources.endpoints().get(ORDERS);
+        io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment gap = endpoints.toBuilder()
+                .setEndpoints(2, endpoints.getEndpoints(2).toBuilder().setPriority(5)).build();
+        assertThatThrownBy(() -> adapter.adapt(proxy, resources.with(XdsType.ENDPOINT, replace(resources.endpoints(), ORDERS, gap)), null))
+                .hasMessageContaining("Cluster " + ORDERS + ": endpoints: priorities [0, 1, 5] (expected: 0..2 without gaps, as Envoy requires)");
+
+        io.envoyproxy.envoy.config.cluster.v3.Cluster bothBudgets = cluster.toBuilder()
+                .setMetadata(MeshMetadata.cluster("orders.shop.svc.cluster.local", Optional.of(new RetryBudget(
+                        mesh.proxies().get(0).meta(), "orders.shop.svc.cluster.local", 0.2, 10, Duration.ofSeconds(10)))))
+                .setCircuitBreakers(cluster.getCircuitBreakers().toBuilder().setThresholds(0, cluster.getCircuitBreakers().getThresholds(0)
+                        .toBuilder().setRetryBudget(CircuitBreakers.Thresholds.RetryBudget.getDefaultInstance())))
+                .build();
+        assertThatThrownBy(() -> adapter.adapt(proxy, resources.with(XdsType.CLUSTER, replace(resources.clusters(), ORDERS, bothBudgets)), null))
+                .hasMessageContaining("Cluster " + ORDERS + ": metadata.filter_metadata[trellis].retryBudget: set beside "
+                        + "circuit_breakers.thresholds.retry_budget (expected: one retry budget, Envoy's or Linkerd's)");
     }
 
     @Test

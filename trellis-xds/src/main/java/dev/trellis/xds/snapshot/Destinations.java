@@ -2,8 +2,10 @@ package dev.trellis.xds.snapshot;
 
 import dev.trellis.model.DestinationRule;
 import dev.trellis.model.LoadBalancer;
+import dev.trellis.model.LoadBalancerSettings;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Protocol;
+import dev.trellis.model.RetryBudget;
 import dev.trellis.model.RouteDestination;
 import dev.trellis.model.Service;
 import dev.trellis.model.ServicePort;
@@ -18,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * Resolves where a route sends requests against the mesh model: the service and port of a
- * destination, its subset and traffic policy, and so the name, balancer and members of the
+ * destination, its subset and traffic policy, and so the name, policies and members of the
  * cluster that carries its traffic. Every snapshot builder resolves through here, so a Trellis
  * proxy and a proxyless gRPC client reach the same endpoints for the same destination.
  */
@@ -30,6 +32,8 @@ final class Destinations {
      * @param service the ServiceEntry that declares the host, if one does
      * @param rule the DestinationRule for the host, if there is one
      * @param protocol what the port speaks; HTTP when the port is unknown
+     * @param policy the rule's traffic policy for the port and subset, merged as Istio merges them
+     * @param retryBudget the host's RetryBudget, if it has one
      */
     record Destination(
             String cluster,
@@ -37,12 +41,18 @@ final class Destinations {
             Optional<Service> service,
             Optional<DestinationRule> rule,
             Protocol protocol,
-            LoadBalancer balancer,
+            TrafficPolicy policy,
+            Optional<RetryBudget> retryBudget,
             List<Clusters.Member> members) {
+        /** The algorithm the policy names; Istio's default, least request, when it names none. */
+        LoadBalancer balancer() {
+            return policy.loadBalancer().flatMap(LoadBalancerSettings::algorithm).orElse(LoadBalancer.DEFAULT);
+        }
+
         /** The cluster and, when it hashes consistently, its hash key. */
         Routes.Target target() {
             return new Routes.Target(cluster,
-                    balancer instanceof LoadBalancer.ConsistentHash hash ? Optional.of(hash.key()) : Optional.empty());
+                    balancer() instanceof LoadBalancer.ConsistentHash hash ? Optional.of(hash.key()) : Optional.empty());
         }
     }
 
@@ -72,7 +82,6 @@ final class Destinations {
                 number = destination.port().orElse(callerPort);
             }
         }
-        TrafficPolicy policy = rule.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.NONE);
         Optional<Subset> subset = Optional.empty();
         if (destination.subset().isPresent()) {
             String subsetName = destination.subset().get();
@@ -81,17 +90,18 @@ final class Destinations {
                 problems.accept("destination " + host + " subset " + subsetName + " is not defined"
                         + rule.map(r -> " in " + r.meta().ref() + " (subsets: "
                                 + r.subsets().stream().map(Subset::name).toList() + ")").orElse(" (no DestinationRule for the host)"));
-            } else {
-                policy = subset.get().trafficPolicy().orElse(policy);
             }
         }
+        Optional<Subset> policySubset = subset;
+        int policyPort = number;
+        TrafficPolicy policy = rule.map(r -> r.policyFor(policySubset, policyPort)).orElse(TrafficPolicy.NONE);
         List<Clusters.Member> members = new ArrayList<>();
         if (port.isPresent() && (destination.subset().isEmpty() || subset.isPresent())) {
             Optional<Subset> selected = subset;
             ServicePort servicePort = port.get();
             service.get().endpoints().stream()
                     .filter(e -> selected.map(s -> s.selects(e.labels())).orElse(true))
-                    .forEach(e -> members.add(new Clusters.Member(e.address(), e.portFor(servicePort), e.labels())));
+                    .forEach(e -> members.add(new Clusters.Member(e.address(), e.portFor(servicePort), e.labels(), e.locality())));
         }
         return new Destination(
                 ResourceNames.outboundCluster(number, destination.subset().orElse(""), host),
@@ -99,7 +109,8 @@ final class Destinations {
                 service,
                 rule,
                 port.map(ServicePort::protocol).orElse(Protocol.HTTP),
-                policy.loadBalancer().orElse(LoadBalancer.DEFAULT),
+                policy,
+                mesh.retryBudget(host),
                 List.copyOf(members));
     }
 

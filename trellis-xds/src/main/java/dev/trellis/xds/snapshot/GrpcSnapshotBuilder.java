@@ -2,6 +2,7 @@ package dev.trellis.xds.snapshot;
 
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.LoadBalancer;
+import dev.trellis.model.Locality;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.RouteDestination;
 import dev.trellis.model.Service;
@@ -36,7 +37,8 @@ import java.util.TreeMap;
  *       route to the service when there are none), each with {@code case_sensitive} set;
  *   <li>CDS: a cluster {@code outbound|port|subset|host} for the port and for each subset of the
  *       host's DestinationRule, and for each other destination the routes name;
- *   <li>EDS: the endpoints of each EDS cluster, in one locality of weight 1.
+ *   <li>EDS: the endpoints of each EDS cluster, by locality, each weighted by its endpoint count
+ *       (or its {@code distribute} share) and at the priority it has for the client's locality.
  * </ul>
  *
  * <p>What of the model reaches gRPC clients:
@@ -48,8 +50,12 @@ import java.util.TreeMap;
  *       labels, for subsets; a cluster whose one endpoint is a host name, as LOGICAL_DNS, which
  *       gRPC resolves itself.
  *   <li>DestinationRule: subsets; {@code loadBalancer.simple} ROUND_ROBIN and LEAST_REQUEST
- *       (LEAST_CONN); {@code consistentHash} as RING_HASH, with {@code httpHeaderName} as the
- *       route's header hash policy; the same per subset.
+ *       (LEAST_CONN), and LEAST_REQUEST when no algorithm is given (gRPC has no peak EWMA);
+ *       {@code consistentHash} as RING_HASH, with {@code httpHeaderName} as the route's header hash
+ *       policy; {@code localityLbSetting}, as the priorities and weights of the endpoints' localities;
+ *       {@code connectionPool.http.http2MaxRequests}, as {@code circuit_breakers} {@code max_requests};
+ *       {@code outlierDetection}'s interval, base ejection time and maximum ejection percent; the
+ *       same per subset and per port.
  *   <li>VirtualService http routes, in order, with their names: {@code match.uri} exact, prefix and
  *       regex, and {@code ignoreUriCase} (as {@code case_sensitive}, stated on every route);
  *       {@code match.headers} exact, prefix and regex on the keys gRPC metadata carries;
@@ -68,9 +74,15 @@ import java.util.TreeMap;
  * <ul>
  *   <li>{@code loadBalancer.simple} RANDOM: served as ROUND_ROBIN, since gRPC NACKs RANDOM. Listed
  *       in {@link Result#ignored()}.
- *   <li>{@code consistentHash} {@code httpCookie} and {@code useSourceIp}: the cluster is still a
- *       ring, but with no hash policy gRPC hashes each call at random (no stickiness). Listed in
- *       {@link Result#ignored()}.
+ *   <li>{@code consistentHash} {@code httpCookie}, {@code httpQueryParameterName} and
+ *       {@code useSourceIp}: the cluster is still a ring, but with no hash policy gRPC hashes each
+ *       call at random (no stickiness). Listed in {@link Result#ignored()}.
+ *   <li>{@code outlierDetection}'s consecutive-error detectors ({@code consecutive5xxErrors},
+ *       {@code consecutiveGatewayErrors}, local-origin failures) and {@code minHealthPercent}:
+ *       grpc-java ejects only by success rate and failure percentage, which Istio turns off, so its
+ *       outlier detection ejects nothing; {@code connectionPool} but for {@code http2MaxRequests};
+ *       {@code warmup}; {@code retryBudget} and RetryBudget documents (gRPC's retries have their
+ *       own throttling). Listed in {@link Result#ignored()}.
  *   <li>{@code headers} request and response changes, of the route and of each destination, and
  *       {@code rewrite.uri} and {@code rewrite.authority}: the call goes out unchanged. Listed in
  *       {@link Result#ignored()}.
@@ -106,6 +118,7 @@ public final class GrpcSnapshotBuilder {
     }
 
     private final MeshConfig mesh;
+    private final Caller caller;
     private final Set<String> problems = new LinkedHashSet<>();
     private final Set<String> ignored = new LinkedHashSet<>();
     private final Map<String, Cluster> clusters = new TreeMap<>();
@@ -113,12 +126,22 @@ public final class GrpcSnapshotBuilder {
     private final Map<String, Listener> listeners = new TreeMap<>();
     private final Map<String, RouteConfiguration> routes = new TreeMap<>();
 
-    private GrpcSnapshotBuilder(MeshConfig mesh) {
+    private GrpcSnapshotBuilder(MeshConfig mesh, Locality caller) {
         this.mesh = mesh;
+        this.caller = new Caller(caller, Map.of());
     }
 
+    /** What a client that states no locality is served. */
     public static Result build(MeshConfig mesh) {
-        GrpcSnapshotBuilder builder = new GrpcSnapshotBuilder(mesh);
+        return build(mesh, Locality.NONE);
+    }
+
+    /**
+     * What a client in {@code locality} (its node's {@code locality}) is served: the same but for
+     * the priorities and locality weights of its endpoints.
+     */
+    public static Result build(MeshConfig mesh, Locality locality) {
+        GrpcSnapshotBuilder builder = new GrpcSnapshotBuilder(mesh, locality);
         for (Service service : mesh.services()) {
             for (String host : service.hosts()) {
                 for (ServicePort port : service.ports()) {
@@ -160,7 +183,7 @@ public final class GrpcSnapshotBuilder {
     private Routes.Target target(RouteDestination destination, String where, int callerPort) {
         Destinations.Destination resolved = Destinations.resolve(mesh, destination, callerPort, p -> problems.add(where + ": " + p));
         if (!clusters.containsKey(resolved.cluster())) {
-            Clusters.Built built = GrpcClusters.service(resolved, problems::add);
+            Clusters.Built built = GrpcClusters.service(resolved, caller, problems::add);
             clusters.put(resolved.cluster(), built.cluster());
             if (built.endpoints() != null) {
                 endpoints.put(resolved.cluster(), built.endpoints());
@@ -171,12 +194,18 @@ public final class GrpcSnapshotBuilder {
         return new Routes.Target(target.cluster(), target.hashKey().filter(k -> k instanceof LoadBalancer.HashKey.Header));
     }
 
-    /** Notes what of the destination's balancer gRPC clients do not apply. */
+    /** Notes what of the destination's policy gRPC clients do not apply. */
     private void notApplied(Destinations.Destination destination) {
         String rule = destination.rule().map(r -> r.meta() + ": ").orElse("");
+        GrpcClusters.notApplied(destination.policy()).forEach(field -> ignored.add(rule + field + " does not reach gRPC clients"));
+        destination.retryBudget().ifPresent(b -> ignored.add(b.meta() + ": a RetryBudget does not reach gRPC clients"));
         LoadBalancer balancer = destination.balancer();
         if (balancer instanceof LoadBalancer.ConsistentHash hash && !(hash.key() instanceof LoadBalancer.HashKey.Header)) {
-            String key = hash.key() instanceof LoadBalancer.HashKey.Cookie cookie ? "httpCookie " + cookie.name() : "useSourceIp";
+            String key = switch (hash.key()) {
+                case LoadBalancer.HashKey.Cookie cookie -> "httpCookie " + cookie.name();
+                case LoadBalancer.HashKey.QueryParameter query -> "httpQueryParameterName " + query.name();
+                default -> "useSourceIp";
+            };
             ignored.add(rule + "consistentHash." + key + " does not reach gRPC clients; they hash each call at random");
         } else if (balancer.equals(new LoadBalancer.Simple(LoadBalancer.Simple.Algorithm.RANDOM))) {
             ignored.add(rule + "loadBalancer.simple RANDOM reaches gRPC clients as ROUND_ROBIN, since gRPC has no random balancer");

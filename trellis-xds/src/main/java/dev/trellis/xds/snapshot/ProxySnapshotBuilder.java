@@ -4,6 +4,7 @@ import dev.trellis.model.Hosts;
 import dev.trellis.model.HttpRoute;
 import dev.trellis.model.LoadBalancer;
 import dev.trellis.model.LocalRateLimit;
+import dev.trellis.model.Locality;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.model.Protocol;
 import dev.trellis.model.ProxyBootstrap;
@@ -39,7 +40,8 @@ import java.util.TreeMap;
  *
  * <p>A reference that does not resolve (an undeclared host, port or subset) is a problem. The
  * resources are still complete and consistent: the reference gets a cluster without endpoints,
- * which answers 503 until the service appears (its instances may register later). A standalone
+ * which answers 503 until the service appears (its instances may register later). Endpoints are
+ * ranked for the proxy as a caller: its workload's locality and labels. A standalone
  * proxy refuses a configuration with problems; the control plane serves it and reports them.
  */
 public final class ProxySnapshotBuilder {
@@ -55,6 +57,7 @@ public final class ProxySnapshotBuilder {
 
     private final MeshConfig mesh;
     private final ProxyBootstrap proxy;
+    private final Caller caller;
     private final List<String> problems = new ArrayList<>();
     private final Map<String, Cluster> clusters = new TreeMap<>();
     private final Map<String, ClusterLoadAssignment> endpoints = new TreeMap<>();
@@ -64,6 +67,7 @@ public final class ProxySnapshotBuilder {
     private ProxySnapshotBuilder(MeshConfig mesh, ProxyBootstrap proxy) {
         this.mesh = mesh;
         this.proxy = proxy;
+        this.caller = new Caller(proxy.workload().locality(), proxy.workload().labels());
     }
 
     public static Result build(MeshConfig mesh, ProxyBootstrap proxy) {
@@ -79,7 +83,7 @@ public final class ProxySnapshotBuilder {
         String service = Hosts.qualify(proxy.workload().service(), proxy.meta().namespace());
         String cluster = ResourceNames.inboundCluster(inbound.appPort());
         clusters.put(cluster, Clusters.local(cluster, service, inbound.protocol(),
-                new Clusters.Member("127.0.0.1", inbound.appPort(), proxy.workload().labels())));
+                new Clusters.Member("127.0.0.1", inbound.appPort(), proxy.workload().labels(), Locality.NONE)));
         String name = ResourceNames.inboundListener(inbound.port());
         Optional<LocalRateLimit> limit = mesh.localRateLimit(service);
         if (inbound.protocol() == Protocol.TCP) {
@@ -153,8 +157,7 @@ public final class ProxySnapshotBuilder {
     private Routes.Target target(RouteDestination destination, String where, ProxyBootstrap.Upstream upstream) {
         Destinations.Destination resolved = Destinations.resolve(mesh, destination, upstream.port(), problem -> report(where, problem));
         if (!clusters.containsKey(resolved.cluster())) {
-            Clusters.Built built = Clusters.service(
-                    resolved.cluster(), resolved.host(), resolved.protocol(), resolved.members(), resolved.balancer());
+            Clusters.Built built = Clusters.service(resolved, caller);
             clusters.put(resolved.cluster(), built.cluster());
             if (built.endpoints() != null) {
                 endpoints.put(resolved.cluster(), built.endpoints());

@@ -165,6 +165,7 @@ final class Routes {
             }
             case HashKey.SourceIp ignored -> policy.setConnectionProperties(
                     RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
+            case HashKey.QueryParameter q -> policy.setQueryParameter(RouteAction.HashPolicy.QueryParameter.newBuilder().setName(q.name()));
         }
         return policy.build();
     }

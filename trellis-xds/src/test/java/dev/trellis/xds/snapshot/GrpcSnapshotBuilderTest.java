@@ -9,9 +9,13 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import dev.trellis.config.ConfigLoader;
+import dev.trellis.model.Locality;
+import dev.trellis.model.MeshConfig;
 import dev.trellis.xds.Consistency;
+import dev.trellis.xds.MeshMetadata;
 import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -398,12 +402,95 @@ class GrpcSnapshotBuilderTest {
                 Map.entry("envoy.config.route.v3.WeightedCluster", Set.of("clusters")),
                 Map.entry("envoy.config.route.v3.WeightedCluster.ClusterWeight", Set.of("name", "weight")),
                 Map.entry("envoy.config.route.v3.RouteAction.HashPolicy", Set.of("header", "terminal")),
-                Map.entry("envoy.config.cluster.v3.Cluster", Set.of("name", "type", "eds_cluster_config", "lb_policy", "metadata")));
+                Map.entry("envoy.config.cluster.v3.Cluster",
+                        Set.of("name", "type", "eds_cluster_config", "lb_policy", "metadata", "circuit_breakers")),
+                Map.entry("envoy.config.cluster.v3.CircuitBreakers", Set.of("thresholds")),
+                Map.entry("envoy.config.cluster.v3.CircuitBreakers.Thresholds", Set.of("max_requests")));
         List<String> unexpected = new ArrayList<>();
         resources.routes().values().forEach(r -> unexpectedFields(r, allowed, unexpected));
         resources.clusters().values().forEach(c -> unexpectedFields(c, allowed, unexpected));
         assertThat(unexpected).isEmpty();
         assertThat(routes(resources, GRPC).get(0).getRoute().getWeightedClusters().getClustersCount()).isEqualTo(2);
+    }
+
+    @Test
+    void ofTheClusterPolicyOnlyWhatGrpcJavaAppliesIsSentAndTheRestListed() throws Exception {
+        GrpcSnapshotBuilder.Result result = build(CATALOG + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: catalog}
+                spec:
+                  host: catalog
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {maxConnections: 10, connectTimeout: 1s}
+                      http: {http2MaxRequests: 100, maxRetries: 3}
+                    outlierDetection: {consecutive5xxErrors: 3, interval: 5s, baseEjectionTime: 1m, maxEjectionPercent: 50}
+                    retryBudget: {percent: 10}
+                    loadBalancer: {simple: LEAST_REQUEST, warmup: {duration: 10s}}
+                """);
+        Cluster cluster = result.resources().clusters().get(cluster(""));
+        assertThat(cluster.getCircuitBreakers().getThresholdsList()).singleElement()
+                .isEqualTo(CircuitBreakers.Thresholds.newBuilder().setMaxRequests(UInt32Value.of(100)).build());
+        assertThat(cluster.getOutlierDetection()).as("no consecutive-error fields: grpc-java reads none")
+                .isEqualTo(io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.newBuilder()
+                        .setEnforcingSuccessRate(UInt32Value.of(0))
+                        .setInterval(com.google.protobuf.Duration.newBuilder().setSeconds(5))
+                        .setBaseEjectionTime(com.google.protobuf.Duration.newBuilder().setSeconds(60))
+                        .setMaxEjectionPercent(UInt32Value.of(50))
+                        .build());
+        assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+        assertThat(cluster.hasLeastRequestLbConfig()).as("no slow start in gRPC").isFalse();
+        assertThat(result.ignored()).contains(
+                "DestinationRule default/catalog in mesh.yaml (document 2): connectionPool.tcp.maxConnections does not reach gRPC clients",
+                "DestinationRule default/catalog in mesh.yaml (document 2): connectionPool.tcp.connectTimeout does not reach gRPC clients",
+                "DestinationRule default/catalog in mesh.yaml (document 2): connectionPool.http.maxRetries does not reach gRPC clients",
+                "DestinationRule default/catalog in mesh.yaml (document 2): outlierDetection's consecutive-error ejection (grpc-java"
+                        + " ejects by success rate and failure percentage only, both of which Istio turns off, so it ejects nothing)"
+                        + " does not reach gRPC clients",
+                "DestinationRule default/catalog in mesh.yaml (document 2): loadBalancer.warmup does not reach gRPC clients",
+                "DestinationRule default/catalog in mesh.yaml (document 2): retryBudget does not reach gRPC clients");
+        assertThat(result.ignored()).noneMatch(i -> i.contains("http2MaxRequests"));
+    }
+
+    @Test
+    void aRetryBudgetDocumentDoesNotReachGrpcAndWithoutAnAlgorithmGrpcBalancesByLeastRequest() throws Exception {
+        GrpcSnapshotBuilder.Result result = build(CATALOG + """
+                ---
+                apiVersion: trellis.dev/v1alpha1
+                kind: RetryBudget
+                metadata: {name: catalog}
+                spec: {host: catalog}
+                """);
+        assertThat(result.ignored()).contains("RetryBudget default/catalog in mesh.yaml (document 2): a RetryBudget does not reach gRPC clients");
+        Cluster cluster = result.resources().clusters().get(cluster(""));
+        assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+        assertThat(cluster.hasLoadBalancingPolicy()).isFalse();
+        assertThat(cluster.getMetadata().getFilterMetadataOrThrow(MeshMetadata.NAMESPACE).containsFields(MeshMetadata.RETRY_BUDGET)).isFalse();
+    }
+
+    @Test
+    void endpointsAreRankedForTheClientsLocality() throws Exception {
+        String yaml = CATALOG.replace("ports: {grpc: 7001}", "ports: {grpc: 7001}, locality: us-west/zone1")
+                .replace("ports: {grpc: 7002}", "ports: {grpc: 7002}, locality: eu-west/zone1") + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: catalog}
+                spec:
+                  host: catalog
+                  trafficPolicy: {outlierDetection: {}}
+                """;
+        MeshConfig mesh = ConfigLoader.parse("mesh.yaml", yaml);
+        ClusterLoadAssignment west = GrpcSnapshotBuilder.build(mesh, new Locality("us-west", "zone1", "")).resources().endpoints().get(cluster(""));
+        assertThat(west.getEndpointsList()).extracting(l -> l.getLocality().getRegion() + "@" + l.getPriority())
+                .containsExactly("us-west@0", "eu-west@1");
+        ClusterLoadAssignment east = GrpcSnapshotBuilder.build(mesh, new Locality("eu-west", "zone1", "")).resources().endpoints().get(cluster(""));
+        assertThat(east.getEndpointsList()).extracting(l -> l.getLocality().getRegion() + "@" + l.getPriority())
+                .containsExactly("us-west@1", "eu-west@0");
+        assertThat(GrpcSnapshotBuilder.build(mesh).resources().endpoints().get(cluster("")).getEndpointsList())
+                .as("a client that states no locality: both elsewhere").extracting(LocalityLbEndpoints::getPriority).containsExactly(0, 0);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trellis.config.ConfigLoader;
 import dev.trellis.model.MeshConfig;
 import dev.trellis.xds.Consistency;
+import dev.trellis.xds.PeakEwmaPolicy;
 import dev.trellis.xds.XdsResources;
 import dev.trellis.xds.XdsType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -73,7 +74,8 @@ class ProxySnapshotBuilderTest {
         assertThat(resources.endpoints()).containsOnlyKeys(resources.clusters().keySet());
         Cluster v2 = resources.clusters().get("outbound|80|v2|catalog.default.svc.cluster.local");
         assertThat(v2.getType()).isEqualTo(Cluster.DiscoveryType.EDS);
-        assertThat(v2.getLbPolicy()).as("Istio's default").isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+        assertThat(v2.getLoadBalancingPolicy().getPolicies(0).getTypedExtensionConfig().getName())
+                .as("Trellis's default on an HTTP port").isEqualTo(PeakEwmaPolicy.NAME);
         assertThat(resources.endpoints().get(v2.getName()).getEndpoints(0).getLbEndpointsList())
                 .singleElement()
                 .satisfies(e -> assertThat(e.getEndpoint().getAddress().getSocketAddress().getAddress()).isEqualTo("10.0.0.2"));

@@ -590,6 +590,11 @@ public final class Router implements PickContext, HashPolicy.Request {
     }
 
     @Override
+    public String queryParameter(String name) {
+        return HashPolicy.queryParameter(head.uri(), name);
+    }
+
+    @Override
     public void setResponseCookie(String name, String value, String path, Duration ttl) {
         DefaultCookie cookie = new DefaultCookie(name, value);
         cookie.setPath(path);
