@@ -11,6 +11,7 @@ import dev.trellis.cli.demo.PhaseStats;
 import dev.trellis.cli.demo.Phases;
 import dev.trellis.cli.demo.QuietLogs;
 import dev.trellis.cli.demo.Reachability;
+import dev.trellis.cli.demo.Resilience;
 import dev.trellis.cli.demo.Split;
 import dev.trellis.cli.demo.SplitControl;
 import dev.trellis.cli.demo.StopRequests;
@@ -37,20 +38,24 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code trellis demo}: a small mesh in this one process (a control plane, two versions of a
- * sample service whose sidecars register them, and a client sidecar), traffic through it while
- * the split between the versions moves 90/10, 50/50, 0/100 through the control plane's HTTP API,
- * and what the client observes in each phase. Ends by itself after {@code --duration}, or on
+ * sample service, v2 in two replicas, whose sidecars register them, and a client sidecar), traffic
+ * through it while the split between the versions moves 90/10, 50/50, 0/100 through the control
+ * plane's HTTP API, then while a v2 replica fails half its requests, and what the client observes
+ * in each phase. Ends by itself after {@code --duration}, or on
  * Ctrl-C; either way everything it started is stopped and its temporary directory removed.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs a sample mesh in one process: a control plane, a catalog service in versions v1 and v2 whose sidecars"
-                    + " register them, and a client sidecar. Sends traffic through it while the split between v1 and v2"
-                    + " moves 90/10 -> 50/50 -> 0/100 through the control plane's API, and prints what it observes in each"
-                    + " phase (split, failures), then success rate, latency, registrations, proxy status and metrics.",
-            "Ctrl-C stops it cleanly. Exit code 0 when every request succeeded and the split followed, 1 otherwise."
+            "Runs a sample mesh in one process: a control plane, a catalog service in versions v1 and v2 (two replicas)"
+                    + " whose sidecars register them, and a client sidecar. Sends traffic through it while the split between"
+                    + " v1 and v2 moves 90/10 -> 50/50 -> 0/100 through the control plane's API, then while one v2 replica"
+                    + " answers 503 to half its requests, and prints what it observes in each phase (split, failures), how"
+                    + " retries and outlier detection hid the failing replica, then success rate, latency, registrations,"
+                    + " proxy status and metrics.",
+            "Ctrl-C stops it cleanly. Exit code 0 when every request succeeded, the split followed and the failing replica"
+                    + " was ejected, 1 otherwise."
         })
 final class DemoCommand implements Callable<Integer> {
     static final Duration MIN_DURATION = Duration.ofSeconds(1);
@@ -62,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s",
-            description = "How long to send traffic, in three equal phases: 10s, 1m, 1m30s, or plain seconds"
+            description = "How long to send traffic, in four equal phases: 10s, 1m, 1m30s, or plain seconds"
                     + " (default: ${DEFAULT-VALUE}).")
     String duration;
 
@@ -141,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
         stats.running(phases.first(), 0);
         report.loadStarts(phases, rate, connections, length);
         LoadGenerator load = LoadGenerator.start(http, mesh.catalogUri("/items"), rate, connections, length, stats);
-        List<SplitControl.Change> changes = drive(load, length, phases, stats, control, stops, report);
+        List<SplitControl.Change> changes = drive(mesh, load, length, phases, stats, control, stops, report);
         while (!load.await(Duration.ofMillis(50))) {
             if (stops.requested()) {
                 load.stop();
@@ -154,18 +159,20 @@ final class DemoCommand implements Callable<Integer> {
         if (stops.requested()) {
             return Optional.empty(); // Asked to stop: what ran is reported, and stopping is not a failure.
         }
+        Resilience resilience = Resilience.observe(http, mesh, stats.of(phases.last()));
+        report.resilience(resilience);
         boolean canaryOk = showCanary(http, mesh, report);
         showRegistry(mesh, report);
         showMetrics(http, mesh, report);
-        return verdict(counts, changes, stats.of(phases.last()), canaryOk);
+        return verdict(counts, changes, stats.of(phases.last()), canaryOk).or(resilience::problem);
     }
 
     /**
      * While the load runs: a progress line each second, and at the start of each phase after the
      * first, its split applied through the API. Returns the changes made, in order.
      */
-    private static List<SplitControl.Change> drive(LoadGenerator load, Duration length, Phases phases, PhaseStats stats,
-            SplitControl control, StopRequests stops, DemoReport report) throws InterruptedException {
+    private static List<SplitControl.Change> drive(DemoMesh mesh, LoadGenerator load, Duration length, Phases phases,
+            PhaseStats stats, SplitControl control, StopRequests stops, DemoReport report) throws InterruptedException {
         long start = load.startNanos();
         List<SplitControl.Change> changes = new ArrayList<>();
         Iterator<Phases.Phase> upcoming = phases.all().subList(1, phases.all().size()).iterator();
@@ -183,6 +190,13 @@ final class DemoCommand implements Callable<Integer> {
                 LoadStats.Counts now = stats.total().counts();
                 report.progress(nextSecond++, now.minus(last));
                 last = now;
+            } else if (nextPhase.replicaFails()) {
+                // The split stays; one of v2's replicas starts answering 503 to half its requests.
+                mesh.failReplica();
+                long at = System.nanoTime() - start;
+                stats.running(nextPhase, at);
+                report.replicaFails(nextPhase, mesh.v2b().name(), at);
+                nextPhase = upcoming.hasNext() ? upcoming.next() : null;
             } else {
                 SplitControl.Change change = control.shift(nextPhase.split(), stops::requested);
                 Phases.Phase phase = nextPhase;

@@ -36,8 +36,8 @@ class DemoCommandTest {
     }
 
     @Test
-    void shiftsTheSplitLiveThroughTheControlPlaneWithEveryRequestServed() {
-        Run run = demo("--duration", "6s");
+    void shiftsTheSplitLiveThroughTheControlPlaneThenHidesAFailingReplicaWithEveryRequestServed() {
+        Run run = demo("--duration", "8s");
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         String out = run.out();
@@ -48,8 +48,9 @@ class DemoCommandTest {
         assertThat(out).as("each phase's split applied live, and running in the client's sidecar")
                 .containsPattern("(?m)^  phase 1, 90/10: applied before the load; web runs it from the start$")
                 .containsPattern("(?m)^  phase 2, 50/50: VirtualService default/catalog configured at [\\d.]+s; web runs it from [\\d.]+s$")
-                .containsPattern("(?m)^  phase 3, 0/100: VirtualService default/catalog configured at [\\d.]+s; web runs it from [\\d.]+s$");
-        assertThat(out).as("one progress line a second").containsPattern("(?m)^ +1s +\\d+ ").containsPattern("(?m)^ +6s +\\d+ ");
+                .containsPattern("(?m)^  phase 3, 0/100: VirtualService default/catalog configured at [\\d.]+s; web runs it from [\\d.]+s$")
+                .containsPattern("(?m)^  phase 4, 0/100: catalog-v2-b starts answering 503 to half its requests at [\\d.]+s$");
+        assertThat(out).as("one progress line a second").containsPattern("(?m)^ +1s +\\d+ ").containsPattern("(?m)^ +8s +\\d+ ");
 
         Row first = row(out, "1  90/10  [\\d.]+s-[\\d.]+s");
         Row second = row(out, "     from [\\d.]+s, once web ran 50/50");
@@ -61,10 +62,15 @@ class DemoCommandTest {
         assertThat(last.v2()).isEqualTo(last.total());
         assertThat(last.v2Share()).isEqualTo(100.0);
         long phases = row(out, "1  90/10  [\\d.]+s-[\\d.]+s").total() + row(out, "2  50/50  [\\d.]+s-[\\d.]+s").total()
-                + row(out, "3  0/100  [\\d.]+s-[\\d.]+s").total();
+                + row(out, "3  0/100  [\\d.]+s-[\\d.]+s").total() + row(out, "4  0/100  [\\d.]+s-[\\d.]+s").total();
 
         long total = number(out, "(?m)^Summary: (\\d+) requests in ");
-        assertThat(total).as("at most 200/s for 6 s").isBetween(1L, 1_200L).isEqualTo(phases);
+        assertThat(total).as("at most 200/s for 8 s").isBetween(1L, 1_600L).isEqualTo(phases);
+        assertThat(number(out, "(?m)^  catalog-v2-b +answered 503 to (\\d+) of the \\d+ requests it got")).as("the replica failed")
+                .isPositive();
+        assertThat(number(out, "(?m)^  web sidecar +\\d+ retries to v2, (\\d+) ejections by outlier detection")).isPositive();
+        assertThat(number(out, "(?m)^  web sidecar +(\\d+) retries to v2")).isPositive();
+        assertThat(out).containsPattern("(?m)^  callers saw +0 errors in \\d+ requests: success rate 100%$");
         assertThat(number(out, "(?m)^  catalog-v1 +(\\d+) ") + number(out, "(?m)^  catalog-v2 +(\\d+) ")).isEqualTo(total);
         assertThat(out).containsPattern("(?m)^  errors +0$")
                 .containsPattern("(?m)^  success rate +100% ")
@@ -73,8 +79,9 @@ class DemoCommandTest {
                 .containsPattern(requestsTotal("canary", "v2") + "1$");
         assertThat(out).as("the registrations, from the API")
                 .containsPattern("(?m)^  catalog\\.default\\.svc\\.cluster\\.local +127\\.0\\.0\\.1 +\\d+ +HTTP +version=v1 +catalog-v1\\.default~\\w+$")
-                .containsPattern("(?m)^  catalog\\.default\\.svc\\.cluster\\.local +127\\.0\\.0\\.1 +\\d+ +HTTP +version=v2 +catalog-v2\\.default~\\w+$");
-        for (String proxy : new String[] {"catalog-v1", "catalog-v2", "web"}) {
+                .containsPattern("(?m)^  catalog\\.default\\.svc\\.cluster\\.local +127\\.0\\.0\\.1 +\\d+ +HTTP +version=v2 +catalog-v2\\.default~\\w+$")
+                .containsPattern("(?m)^  catalog\\.default\\.svc\\.cluster\\.local +127\\.0\\.0\\.1 +\\d+ +HTTP +version=v2 +catalog-v2-b\\.default~\\w+$");
+        for (String proxy : new String[] {"catalog-v1", "catalog-v2", "catalog-v2-b", "web"}) {
             assertThat(out).as("%s SYNCED in proxy-status", proxy)
                     .containsPattern("(?m)^  " + proxy + "\\.default +" + proxy + "\\.default~\\w+ +SYNCED ");
         }

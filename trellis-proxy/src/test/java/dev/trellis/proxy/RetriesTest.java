@@ -12,7 +12,6 @@ import dev.trellis.testing.HttpWire;
 import dev.trellis.testing.KeepAliveClient;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,27 +42,8 @@ class RetriesTest {
     void start(String rules) throws Exception {
         good = mesh.closeLater(new HttpEchoServer("good").start());
         bad = mesh.closeLater(new HttpEchoServer("bad").start());
-        mesh.write("mesh.yaml", """
-                apiVersion: trellis.dev/v1alpha1
-                kind: Proxy
-                metadata: {name: client}
-                spec:
-                  upstreams: [{service: app, port: 80, bindPort: 0}]
-                  admin: {port: 0}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: app}
-                spec:
-                  hosts: [app]
-                  ports: [{number: 80, name: http, protocol: HTTP}]
-                  resolution: STATIC
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: %d}}
-                  - {address: 127.0.0.1, ports: {http: %d}}
-                ---
-                %s
-                """.formatted(good.port(), bad.port(), rules.contains("kind: DestinationRule") ? rules : rules + ROUND_ROBIN));
+        mesh.write("mesh.yaml", TestMesh.clientOf("app", good.port(), bad.port()) + "---\n"
+                + (rules.contains("kind: DestinationRule") ? rules : rules + ROUND_ROBIN));
         proxy = mesh.start("client");
         port = TestMesh.port(proxy, TestMesh.outbound("app", 80));
     }
@@ -96,11 +76,7 @@ class RetriesTest {
     }
 
     long metric(String name) throws Exception {
-        String text = mesh.get(proxy.server().adminPort(), "/stats/prometheus").body();
-        Matcher m = Pattern.compile("(?m)^envoy_cluster_" + name + "\\{cluster_name=\"" + Pattern.quote(CLUSTER) + "\"} (\\d+)$")
-                .matcher(text);
-        assertThat(m.find()).as("%s in %s", name, text).isTrue();
-        return Long.parseLong(m.group(1));
+        return mesh.clusterCounter(proxy, CLUSTER, name);
     }
 
     static JsonNode json(KeepAliveClient.Response response) throws Exception {
@@ -271,6 +247,26 @@ class RetriesTest {
         // Linkerd's bound: ratio × requests, plus the minimum per second over the ttl.
         assertThat(retries).isPositive().isLessThanOrEqualTo((long) (0.2 * requests + 1 * Math.max(10, seconds)) + 1);
         assertThat(metric("upstream_rq_retry_overflow")).isPositive();
+    }
+
+    @Test
+    void aCallerThatLeavesDuringTheBackOffGivesItsRetryBack() throws Exception {
+        start(virtualService("retries: {attempts: 3, retryOn: 5xx, backoff: 3s}"));
+        good.failing(503, 1);
+        bad.failing(503, 1);
+        try (HttpWire client = HttpWire.connect("127.0.0.1", port, WAIT)) {
+            client.write("GET / HTTP/1.1\r\nHost: app\r\n\r\n");
+            await().atMost(WAIT).until(() -> good.requestCount() + bad.requestCount() >= 1);
+            await().atMost(WAIT).until(() -> retriesInFlight() == 1);
+        }
+        await("the retry's maxRetries permit given back").atMost(WAIT).until(() -> retriesInFlight() == 0);
+        long tries = good.requestCount() + bad.requestCount();
+        Thread.sleep(3500); // past any back-off left
+        assertThat(good.requestCount() + bad.requestCount()).as("no retry after the caller left").isEqualTo(tries);
+    }
+
+    long retriesInFlight() throws Exception {
+        return mesh.clusterDump(proxy, CLUSTER).path("circuitBreaker").path("retries").path("active").asLong();
     }
 
     @Test

@@ -89,6 +89,56 @@ final class TestMesh implements AutoCloseable {
     }
 
     /**
+     * The documents most tests start from: a proxy named {@code client} with an upstream for
+     * {@code service} (port 80, bound on port 0) and an admin port, and a ServiceEntry declaring
+     * {@code service} with one HTTP endpoint on loopback per port given.
+     */
+    static String clientOf(String service, int... endpointPorts) {
+        StringBuilder endpoints = new StringBuilder();
+        for (int port : endpointPorts) {
+            endpoints.append("  - {address: 127.0.0.1, ports: {http: ").append(port).append("}}\n");
+        }
+        return """
+                apiVersion: trellis.dev/v1alpha1
+                kind: Proxy
+                metadata: {name: client}
+                spec:
+                  upstreams: [{service: %1$s, port: 80, bindPort: 0}]
+                  admin: {port: 0}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: %1$s}
+                spec:
+                  hosts: [%1$s]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: STATIC
+                  endpoints:
+                %2$s""".formatted(service, endpoints);
+    }
+
+    /** One of Envoy's cluster counters ({@code envoy_cluster_<name>}) from the proxy's metrics. */
+    long clusterCounter(StandaloneProxy proxy, String cluster, String name) throws IOException, InterruptedException {
+        String text = get(proxy.server().adminPort(), "/stats/prometheus").body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^envoy_cluster_" + name + "\\{cluster_name=\""
+                + java.util.regex.Pattern.quote(cluster) + "\"} (\\d+)$").matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("no " + name + " for " + cluster + " in:\n" + text);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /** The running state of one cluster, from the proxy's {@code /config_dump}. */
+    com.fasterxml.jackson.databind.JsonNode clusterDump(StandaloneProxy proxy, String cluster) throws IOException, InterruptedException {
+        for (com.fasterxml.jackson.databind.JsonNode c : configDump(proxy).path("clusters")) {
+            if (c.path("name").asText().equals(cluster)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no cluster " + cluster + " in the config dump");
+    }
+
+    /**
      * A port that nothing listens on, for an endpoint whose connections must be refused. Binding
      * port 0 cannot give one, so this probes: the one use of a probed port in these tests.
      */

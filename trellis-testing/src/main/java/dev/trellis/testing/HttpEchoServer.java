@@ -89,8 +89,9 @@ public final class HttpEchoServer extends SampleServer {
     }
 
     /**
-     * From now on, answers one request in every {@code every} with {@code status} instead of its
-     * echo (1: all of them, 2: every other one), counting across connections; status 0 stops it.
+     * From now on, answers {@code status} instead of its echo to each request with a chance of one
+     * in {@code every} (1: all of them, 2: half of them, at random, so failures come in runs as
+     * real ones do); status 0 stops it.
      * Plain echoes and {@code /delay/MS} requests are affected, the other special paths not.
      */
     public HttpEchoServer failing(int status, int every) {

@@ -37,8 +37,8 @@ final class Misbehaviour {
     EchoRequest apply(EchoRequest request) {
         lastHeaders = request.headers();
         int status = failStatus;
-        long n = answered.incrementAndGet();
-        if (status != 0 && n % failEvery == 0) {
+        answered.incrementAndGet();
+        if (status != 0 && (failEvery == 1 || java.util.concurrent.ThreadLocalRandom.current().nextInt(failEvery) == 0)) {
             failed.incrementAndGet();
             return request.withRoute(new EchoRoute.Status(status));
         }

@@ -22,8 +22,8 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
- * The demo's mesh in this JVM: a control plane with its store in a temporary directory, the two
- * catalog apps, and three sidecars connected to the control plane over ADS, each started from its
+ * The demo's mesh in this JVM: a control plane with its store in a temporary directory, the
+ * catalog apps (v1, and two replicas of v2), and four sidecars connected to the control plane over ADS, each started from its
  * own {@code Proxy} file and data directory exactly as
  * {@code trellis proxy --control-plane <xds> --config <its file> --data-dir <its dir>} would start
  * it. The catalog sidecars register their apps; nothing declares catalog otherwise.
@@ -33,6 +33,8 @@ public final class DemoMesh implements AutoCloseable {
     /** The names the apps answer with in {@code x-served-by}, and their sidecars' names. */
     public static final String V1 = "catalog-v1";
     public static final String V2 = "catalog-v2";
+    /** v2's second replica: its sidecar's name; its app answers as {@link #V2}, as a replica would. */
+    public static final String V2_B = "catalog-v2-b";
     public static final String CANARY_HEADER = "x-canary";
     public static final String CANARY_VALUE = "always";
     public static final String ROUTING_FILE = "catalog-routes.yaml";
@@ -65,6 +67,8 @@ public final class DemoMesh implements AutoCloseable {
     private ApiClient api;
     private Version v1;
     private Version v2;
+    private Version v2b;
+    private volatile long requestsBeforeFailing;
     private ConnectedProxy client;
     private Path clientFile;
     private int clientPort;
@@ -99,20 +103,24 @@ public final class DemoMesh implements AutoCloseable {
         api = ApiClient.of(apiAddress());
         HttpEchoServer appV1 = closeLater(new HttpEchoServer(V1).start());
         HttpEchoServer appV2 = closeLater(new HttpEchoServer(V2).start());
+        HttpEchoServer appV2b = closeLater(new HttpEchoServer(V2).start());
         // Registration carries the inbound port, so it must be a real port before the files are written.
         int v1Inbound = freePort();
         int v2Inbound = freePort();
+        int v2bInbound = freePort();
         clientPort = freePort();
         Path v1File = write(V1 + ".yaml", MeshDocuments.catalogSidecar(V1, "v1", v1Inbound, appV1.port()));
         Path v2File = write(V2 + ".yaml", MeshDocuments.catalogSidecar(V2, "v2", v2Inbound, appV2.port()));
+        Path v2bFile = write(V2_B + ".yaml", MeshDocuments.catalogSidecar(V2_B, "v2", v2bInbound, appV2b.port()));
         clientFile = write(CLIENT + ".yaml", MeshDocuments.clientSidecar(CLIENT, clientPort));
         v1 = new Version(V1, "v1", appV1, v1Inbound, v1File, startProxy(v1File, V1));
         v2 = new Version(V2, "v2", appV2, v2Inbound, v2File, startProxy(v2File, V2));
+        v2b = new Version(V2_B, "v2", appV2b, v2bInbound, v2bFile, startProxy(v2bFile, V2_B));
         // Callees first: the client's sidecar then finds catalog registered from its first configuration on.
-        awaitConnected(List.of(V1, V2), 2, stop);
+        awaitConnected(List.of(V1, V2, V2_B), 3, stop);
         if (!stop.getAsBoolean()) {
             client = startProxy(clientFile, CLIENT);
-            awaitConnected(List.of(V1, V2, CLIENT), 2, stop);
+            awaitConnected(List.of(V1, V2, V2_B, CLIENT), 3, stop);
         }
     }
 
@@ -197,8 +205,25 @@ public final class DemoMesh implements AutoCloseable {
         return v2;
     }
 
+    /** v2's second replica, the one that fails in the last phase. */
+    public Version v2b() {
+        return v2b;
+    }
+
+    /** From now on, v2's second replica answers 503 to half its requests, at random. */
+    public void failReplica() {
+        requestsBeforeFailing = v2b.app().requestCount();
+        v2b.app().failing(503, 2);
+    }
+
+    /** The requests v2's second replica received since {@link #failReplica()}. */
+    public long replicaRequestsSinceFailing() {
+        return v2b.app().requestCount() - requestsBeforeFailing;
+    }
+
+    /** Every catalog instance: v1, and v2's two replicas. */
     public List<Version> versions() {
-        return List.of(v1, v2);
+        return List.of(v1, v2, v2b);
     }
 
     public Path clientFile() {

@@ -26,10 +26,11 @@ public final class DemoReport {
     }
 
     public synchronized void topology(DemoMesh mesh, int rate, int connections, Duration duration) {
-        line("Trellis demo: a control plane, a catalog service in two versions whose sidecars register them,");
-        line("and a client sidecar. The split between the versions moves %s through the control",
-                Phases.SPLITS.stream().map(Split::toString).collect(Collectors.joining(" -> ")));
-        line("plane's HTTP API while traffic flows.");
+        line("Trellis demo: a control plane, a catalog service in two versions (v2 in two replicas) whose sidecars");
+        line("register them, and a client sidecar. The split between the versions moves %s through the",
+                Phases.SPLITS.subList(0, Phases.FAILING_PHASE - 1).stream().map(Split::toString).collect(Collectors.joining(" -> ")));
+        line("control plane's HTTP API while traffic flows; then one v2 replica starts failing, and the client's sidecar");
+        line("ejects it (outlier detection) while retries hide its errors from the callers.");
         line("");
         line("  %-26sxDS (ADS) %s   HTTP API http://%s/api/v1/", "control plane", mesh.xdsAddress(), mesh.apiAddress());
         line("    :  configures every sidecar over ADS; the catalog sidecars register their apps with it");
@@ -118,6 +119,30 @@ public final class DemoReport {
         out.flush();
     }
 
+    /** The last phase began: one of v2's replicas starts failing, with the split unchanged. */
+    public synchronized void replicaFails(Phases.Phase phase, String replica, long atNanos) {
+        line("  phase %d, %s: %s starts answering 503 to half its requests at %s", phase.number(), phase.split(), replica,
+                at(atNanos));
+        out.flush();
+    }
+
+    /** What the failing replica answered, what the client's sidecar did, and what the callers saw. */
+    public synchronized void resilience(Resilience seen) {
+        line("");
+        line("Resilience, phase %d: %s answering 503 to half its requests", Phases.FAILING_PHASE, seen.replica());
+        line("  %-14s answered 503 to %d of the %d requests it got%s", seen.replica(), seen.replicaErrors(),
+                seen.replicaRequests(), seen.ejections() > 0 ? ", then none: ejected" : "");
+        line("  %-14s %s retries to v2, %s ejections by outlier detection (%s)", DemoMesh.CLIENT + " sidecar",
+                known(seen.retries()), known(seen.ejections()), Resilience.V2_CLUSTER);
+        line("  %-14s %d errors in %d requests: success rate %s", "callers saw", seen.phase().failed(), seen.phase().total(),
+                successRate(seen.phase()));
+        out.flush();
+    }
+
+    private static String known(long count) {
+        return count < 0 ? "?" : Long.toString(count);
+    }
+
     /**
      * Each phase's split as observed, with the requests sent once the client's sidecar ran it
      * apart; phases that had not begun when the load ended (stopped early) are left out.
@@ -133,8 +158,8 @@ public final class DemoReport {
             }
             phaseRow(String.format(Locale.ROOT, "%d  %-5s  %s-%s", phase.number(), phase.split(), at(phase.startNanos()),
                     at(phase.endNanos())), observed.sent());
-            if (phase.isFirst()) {
-                continue; // its split ran before the load started
+            if (phase.isFirst() || phase.replicaFails()) {
+                continue; // its split ran before the phase started
             }
             OptionalLong from = observed.runningFrom();
             if (from.isPresent()) {

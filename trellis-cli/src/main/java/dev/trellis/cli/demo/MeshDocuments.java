@@ -52,6 +52,13 @@ final class MeshDocuments {
                 metadata: {name: catalog}
                 spec:
                   host: catalog
+                  trafficPolicy:
+                    # Least request spreads even this light load over v2's two replicas; the
+                    # default, peak EWMA, would keep it on the replica it measured fastest.
+                    loadBalancer: {simple: LEAST_REQUEST}
+                    # An instance that answers 5xx twice in a row is taken out of balancing for
+                    # 30 s (longer each time it happens again); the interval returns it.
+                    outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 50}
                   subsets:
                   - {name: v1, labels: {version: v1}}
                   - {name: v2, labels: {version: v2}}
@@ -70,6 +77,9 @@ final class MeshDocuments {
                     route:
                     - {destination: {host: catalog, subset: v1}, weight: %1$d}
                     - {destination: {host: catalog, subset: v2}, weight: %2$d}
+                    # A 5xx, a reset or a failed connect is tried again on another instance of the
+                    # same subset, up to twice, after a jittered back-off of 25 ms or more.
+                    retries: {attempts: 2, retryOn: "5xx,reset,connect-failure"}
                 """.formatted(split.v1Weight(), split.v2Weight(), canaryHeader, canaryValue);
     }
 }

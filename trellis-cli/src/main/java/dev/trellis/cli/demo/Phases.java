@@ -6,11 +6,14 @@ import java.util.stream.IntStream;
 
 /**
  * The demo's schedule: the load's duration cut into equal phases, each with the split the control
- * plane is told at its start. A request belongs to the phase in which it was sent.
+ * plane is told at its start. In the last, the split stays and one of v2's two replicas starts
+ * failing. A request belongs to the phase in which it was sent.
  */
 public final class Phases {
-    /** The splits, in order: a canary taking a little traffic, then half, then all of it. */
-    public static final List<Split> SPLITS = List.of(new Split(90), new Split(50), new Split(0));
+    /** The splits, in order: a canary taking a little traffic, then half, then all of it, twice. */
+    public static final List<Split> SPLITS = List.of(new Split(90), new Split(50), new Split(0), new Split(0));
+    /** The phase in which a replica of v2 starts answering errors. */
+    public static final int FAILING_PHASE = 4;
 
     /**
      * One phase.
@@ -22,6 +25,11 @@ public final class Phases {
     public record Phase(int number, Split split, long startNanos, long endNanos) {
         public boolean isFirst() {
             return number == 1;
+        }
+
+        /** Whether one of v2's replicas starts failing as this phase begins. */
+        public boolean replicaFails() {
+            return number == FAILING_PHASE;
         }
     }
 
@@ -39,7 +47,7 @@ public final class Phases {
     }
 
     private long boundary(int index) {
-        return totalNanos * index / SPLITS.size(); // at most 24 h * 3 in nanoseconds: no overflow
+        return totalNanos * index / SPLITS.size(); // at most 24 h * 4 in nanoseconds: no overflow
     }
 
     public List<Phase> all() {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** Per-phase counts: by the moment a request was sent, and apart once the sidecar ran the phase's split. */
 class PhaseStatsTest {
     private static final long SECOND = 1_000_000_000L;
-    private final Phases phases = new Phases(Duration.ofSeconds(9));
+    private final Phases phases = new Phases(Duration.ofSeconds(12));
     private final PhaseStats stats = new PhaseStats(phases);
 
     @Test
@@ -40,7 +40,7 @@ class PhaseStatsTest {
 
     @Test
     void aPhaseWhoseSplitNeverRanHasNothingAfterTheChange() {
-        stats.served(7 * SECOND, DemoMesh.V1, 1_000);
+        stats.served(10 * SECOND, DemoMesh.V1, 1_000);
 
         PhaseStats.Observed last = stats.of(phases.last());
         assertThat(last.runningFrom()).isEmpty();

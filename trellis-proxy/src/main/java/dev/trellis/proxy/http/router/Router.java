@@ -67,6 +67,8 @@ public final class Router implements PickContext, HashPolicy.Request {
     private long deadlineNanos;
     private ScheduledFuture<?> deadlineTimer;
     private ScheduledFuture<?> backoffTimer;
+    /** The permit the retry waiting in {@link #backoffTimer} holds. */
+    private Permit backoffPermit;
     private List<Mirror> mirrors;
     private int unprocessedRetries;
     private boolean staleRetried;
@@ -393,8 +395,10 @@ public final class Router implements PickContext, HashPolicy.Request {
         failed.abandon();
         body.rewind();
         stream.pauseReading();
+        backoffPermit = permit;
         backoffTimer = stream.eventLoop().schedule(() -> {
             backoffTimer = null;
+            backoffPermit = null;
             if (!done) {
                 stream.resumeReading();
                 newAttempt(false, permit);
@@ -551,6 +555,8 @@ public final class Router implements PickContext, HashPolicy.Request {
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
             backoffTimer = null;
+            backoffPermit.release(); // the retry it was waiting to make will not be made
+            backoffPermit = null;
         }
     }
 
