@@ -27,6 +27,7 @@ final class EndpointStats {
      *
      * @param nanos the estimate at {@code stampNanos}, in nanoseconds
      * @param stampNanos the balancer clock's reading when it was made
+     * @param measured false while the estimate is the default RTT, no response having been seen
      */
-    record Rtt(double nanos, long stampNanos) {}
+    record Rtt(double nanos, long stampNanos, boolean measured) {}
 }

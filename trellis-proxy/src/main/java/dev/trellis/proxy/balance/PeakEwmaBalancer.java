@@ -13,7 +13,12 @@ import java.util.random.RandomGenerator;
  * <p>The estimate, per endpoint and shared by all event loops (it lives in {@link EndpointStats}):
  * <ul>
  *   <li>starts at the default RTT (linkerd2-proxy: 30 ms) when a peak-EWMA balancer first sees the
- *       endpoint;
+ *       endpoint. Unlike tower, an endpoint never measured and with nothing in flight costs nothing,
+ *       so it is probed by the next request that draws it (as Finagle starts an endpoint at zero);
+ *       with its probe in flight it costs the default RTT per request, so a new endpoint is not
+ *       flooded before it answers; and its first response replaces the default. Otherwise a
+ *       loopback endpoint joining measured ones at 1 ms would wait half a minute for its assumed
+ *       30 ms to decay before any request tried it;
  *   <li>between observations decays toward zero, e^(-Δt/τ), τ being the decay (linkerd2-proxy:
  *       10 s): tower decays the estimate at every load read, and this is what lets an endpoint
  *       that was avoided after a slow spell, or never measured, be tried again;
@@ -75,7 +80,7 @@ final class PeakEwmaBalancer implements Balancer {
         void start(Endpoint[] endpoints) {
             long now = clock.getAsLong();
             for (Endpoint endpoint : endpoints) {
-                endpoint.stats().rtt.compareAndSet(null, new EndpointStats.Rtt(defaultRttNanos, now));
+                endpoint.stats().rtt.compareAndSet(null, new EndpointStats.Rtt(defaultRttNanos, now, false));
             }
         }
 
@@ -85,9 +90,14 @@ final class PeakEwmaBalancer implements Balancer {
             return rtt == null ? defaultRttNanos : decayed(rtt, now);
         }
 
-        /** What it would cost to send one more request to {@code endpoint} at {@code now}. */
+        /** What it would cost to send one more request to {@code endpoint} at {@code now}: 0 for a probe. */
         double cost(Endpoint endpoint, long now) {
-            return estimate(endpoint, now) * (endpoint.activeRequests() + 1);
+            int active = endpoint.activeRequests();
+            EndpointStats.Rtt rtt = endpoint.stats().rtt.get();
+            if (active == 0 && (rtt == null || !rtt.measured())) {
+                return 0; // never measured: worth a probe
+            }
+            return estimate(endpoint, now) * (active + 1);
         }
 
         void record(Endpoint endpoint, long latencyNanos, long nowNanos) {
@@ -96,15 +106,15 @@ final class PeakEwmaBalancer implements Balancer {
             while (true) {
                 EndpointStats.Rtt prior = slot.get();
                 EndpointStats.Rtt next;
-                if (prior == null) {
-                    next = new EndpointStats.Rtt(Math.max(observed, defaultRttNanos), nowNanos);
+                if (prior == null || !prior.measured()) {
+                    next = new EndpointStats.Rtt(observed, nowNanos, true); // the first response replaces the default
                 } else {
                     // A clock read on another event loop may be a little behind: then no time passed.
                     long elapsed = Math.max(0, nowNanos - prior.stampNanos());
                     double w = Math.exp(-elapsed / decayNanos);
                     double decayed = prior.nanos() * w;
                     double estimate = observed > decayed ? observed : decayed * w + observed * (1 - w);
-                    next = new EndpointStats.Rtt(estimate, prior.stampNanos() + elapsed);
+                    next = new EndpointStats.Rtt(estimate, prior.stampNanos() + elapsed, true);
                 }
                 if (slot.compareAndSet(prior, next)) {
                     return;

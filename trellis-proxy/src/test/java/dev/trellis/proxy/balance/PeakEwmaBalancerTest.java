@@ -55,11 +55,12 @@ class PeakEwmaBalancerTest {
     }
 
     @Test
-    void aFastFirstObservationDoesNotUndercutTheDefaultAtOnce() {
+    void theFirstObservationReplacesTheDefault() {
         Endpoint endpoint = endpoints(1).get(0);
         Balancer balancer = balancer(List.of(endpoint));
         balancer.record(endpoint, 1 * MS, clock.getAsLong());
-        assertThat(ewma.estimate(endpoint, clock.getAsLong())).as("as in tower").isEqualTo(30.0 * MS);
+        assertThat(ewma.estimate(endpoint, clock.getAsLong())).as("a measurement, not a blend with the assumption")
+                .isEqualTo(1.0 * MS);
     }
 
     @Test
@@ -164,18 +165,17 @@ class PeakEwmaBalancerTest {
     }
 
     @Test
-    void anEndpointNotMeasuredYetIsTriedOnceItsDefaultDecaysBelowTheMeasuredOnes() {
+    void anEndpointNeverMeasuredIsProbedButNotFloodedBeforeItAnswers() {
         List<Endpoint> two = endpoints(2);
         Endpoint measured = two.get(0);
         Endpoint fresh = two.get(1);
         settled(List.of(measured)).record(measured, 5 * MS, clock.getAsLong());
         Balancer balancer = balancer(two); // the fresh one joins now
-        assertThat(spread(balancer, 200).getOrDefault(fresh, 0)).as("30 ms assumed vs 5 ms measured").isZero();
-        for (int i = 0; i < 25; i++) {
-            clock.advance(Duration.ofSeconds(1));
-            balancer.record(measured, 5 * MS, clock.getAsLong());
-        }
-        // 30 ms × e^-2.5 ≈ 2.5 ms < 5 ms
+        assertThat(balancer.pick(NO_KEY)).as("idle and never measured: probed at once").isEqualTo(fresh);
+        fresh.requestStarted(); // the probe is in flight: 30 ms assumed against 5 ms measured
+        assertThat(spread(balancer, 200).getOrDefault(fresh, 0)).isZero();
+        fresh.requestEnded();
+        balancer.record(fresh, 2 * MS, clock.getAsLong()); // it answers in 2 ms: now the cheaper one
         assertThat(spread(balancer, 200).get(fresh)).isEqualTo(200);
     }
 
