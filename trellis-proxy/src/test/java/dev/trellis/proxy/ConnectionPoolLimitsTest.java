@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.trellis.testing.HttpEchoServer;
+import dev.trellis.testing.HttpLoad;
 import dev.trellis.testing.HttpWire;
 import dev.trellis.testing.KeepAliveClient;
 import java.time.Duration;
@@ -142,6 +143,40 @@ class ConnectionPoolLimitsTest {
             }
         }
         assertThat(app.connectionCount()).as("two requests per upstream connection").isEqualTo(3);
+    }
+
+    @Test
+    void loadFarBeyondTheLimitsIsTurnedAwayAtOnceAndNothingPilesUp() throws Exception {
+        start("""
+                tcp: {maxConnections: 2}
+                http: {http1MaxPendingRequests: 2}
+                """);
+        app.slowedBy(Duration.ofMillis(50));
+        try (HttpLoad load = HttpLoad.start("127.0.0.1", port, "/", 32)) {
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < until) {
+                assertThat(breaker("pending_requests").path("active").asLong()).isLessThanOrEqualTo(2);
+                assertThat(breaker("connections").path("active").asLong()).isLessThanOrEqualTo(2);
+                Thread.sleep(50);
+            }
+            assertThat(load.completed()).as("the requests within the limits are served").isPositive();
+            assertThat(load.failureCount()).as("the rest are turned away").isGreaterThan(load.completed());
+        }
+    }
+
+    @Test
+    void anIdleConnectionClosesAfterTheIdleTimeout() throws Exception {
+        start("""
+                http: {idleTimeout: 1s}
+                """);
+        try (KeepAliveClient client = new KeepAliveClient("127.0.0.1", port, WAIT)) {
+            assertThat(client.get("/").status()).isEqualTo(200);
+            assertThat(client.get("/").status()).isEqualTo(200);
+            assertThat(app.connectionCount()).as("the pooled connection serves the second").isEqualTo(1);
+            Thread.sleep(2500);
+            assertThat(client.get("/").status()).isEqualTo(200);
+        }
+        assertThat(app.connectionCount()).as("the idle one was closed; a new one was made").isEqualTo(2);
     }
 
     @Test

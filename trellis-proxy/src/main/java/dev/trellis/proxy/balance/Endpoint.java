@@ -18,6 +18,8 @@ public final class Endpoint {
     private final Locality locality;
     private final AtomicInteger activeRequests = new AtomicInteger();
     private final EndpointStats stats = new EndpointStats();
+    /** What the upstream pools file this endpoint's connections under, kept so a request finds them without allocating. */
+    private volatile Object poolKey;
 
     /** An endpoint with no declared locality. */
     public Endpoint(String host, int port, Map<String, String> labels) {
@@ -38,6 +40,15 @@ public final class Endpoint {
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** The key the upstream pools gave this endpoint, or null before its first connection. */
+    public Object poolKey() {
+        return poolKey;
+    }
+
+    public void poolKey(Object key) {
+        poolKey = key;
     }
 
     public String host() {

@@ -31,6 +31,7 @@ public final class TieredBalancer implements Balancer {
     private final LbSettings settings;
     private final LbEnv env;
     private final PeakEwmaBalancer.Ewma ewma;
+    private final boolean single;
     private volatile Picker picker;
 
     private TieredBalancer(LbPolicy policy, LocalityTiers tiers, LbSettings settings, LbEnv env) {
@@ -40,6 +41,7 @@ public final class TieredBalancer implements Balancer {
         this.env = env;
         this.ewma = policy == LbPolicy.PEAK_EWMA ? new PeakEwmaBalancer.Ewma(settings, env.nanoClock()) : null;
         List<Endpoint> all = tiers.tiers().stream().flatMap(t -> t.endpoints().stream()).toList();
+        this.single = all.size() <= 1;
         Warmup.stamp(all, env.nanoClock().getAsLong());
         this.picker = build(e -> true);
     }
@@ -98,7 +100,7 @@ public final class TieredBalancer implements Balancer {
 
     @Override
     public void record(Endpoint endpoint, long latencyNanos, long nowNanos) {
-        if (ewma != null) {
+        if (ewma != null && !single) { // one endpoint: there is no choice for the estimate to inform
             ewma.record(endpoint, latencyNanos, nowNanos);
         }
     }

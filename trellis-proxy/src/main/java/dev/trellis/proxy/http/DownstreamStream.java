@@ -41,8 +41,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The client's side of one request: its framing and keep-alive, the filter chain it runs, local
@@ -82,8 +80,6 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     private boolean readingPaused;
     private boolean done;
     private long idleNanos;
-    private long lastActivity;
-    private ScheduledFuture<?> idleTimer;
 
     DownstreamStream(HttpProxyHandler handler, HttpRequest request) {
         this.handler = handler;
@@ -373,7 +369,6 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         responseStarted = true;
         ctx.writeAndFlush(response, ctx.voidPromise());
         done = true;
-        cancelIdleTimer();
         recordStats();
         handler.streamBecameTunnel();
 
@@ -460,7 +455,6 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
             return;
         }
         done = true;
-        cancelIdleTimer();
         recordStats();
         ctx.flush();
         if (router != null) {
@@ -473,7 +467,6 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     /** Ends the request at once, closing both sides (an HTTP/2 stream is reset). */
     private void abort() {
         done = true;
-        cancelIdleTimer();
         if (router != null) {
             router.end();
         }
@@ -488,43 +481,31 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         stats.record(record.status(), record.flags(), System.nanoTime() - record.startNanos());
     }
 
-    // The stream idle timeout: one timer per request, pushed back lazily by the activity it sees.
+    // The stream idle timeout: the handler's timer, armed once per connection, reads our activity.
 
     private void startIdleTimer() {
         idleNanos = config.http().streamIdleTimeout().toNanos();
         if (idleNanos > 0) {
-            lastActivity = System.nanoTime();
-            idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+            handler.touch();
+            handler.armIdleCheck(idleNanos);
         }
     }
 
     private void touch() {
         if (idleNanos > 0) {
-            lastActivity = System.nanoTime();
+            handler.touch();
         }
     }
 
-    private void checkIdle() {
+    /** Nothing moved either way for the stream idle timeout: Envoy's 408, or a reset once a response began. */
+    void idleTimedOut() {
         if (done) {
             return;
         }
-        long idle = System.nanoTime() - lastActivity;
-        if (idle < idleNanos) {
-            idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
-            return;
-        }
-        idleTimer = null;
         if (responseStarted) {
             reset(ResponseFlag.STREAM_IDLE_TIMEOUT);
         } else {
             respond(HttpResponseStatus.REQUEST_TIMEOUT, -1, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT);
-        }
-    }
-
-    private void cancelIdleTimer() {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
         }
     }
 

@@ -11,7 +11,9 @@ import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean firstRequestSeen;
     private String clientIp;
+    /** The stream idle timeout's check, armed while a request is active and re-armed only when it fires. */
+    private ScheduledFuture<?> idleCheck;
+    private long idleNanos;
+    private long lastActivity;
 
     /** @param http2 the channel is one HTTP/2 stream, not an HTTP/1.1 connection */
     public HttpProxyHandler(ListenerContext listener, boolean http2) {
@@ -68,6 +74,36 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
+    /** The current request moved: a read or a write, either way. */
+    void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    /**
+     * Makes sure the idle check runs within {@code nanos}. One timer per connection (or HTTP/2
+     * stream), not per request: when it fires it looks at the last activity and, while a request
+     * is active and has moved since, arms itself for the rest of the timeout.
+     */
+    void armIdleCheck(long nanos) {
+        idleNanos = nanos;
+        if (idleCheck == null) {
+            idleCheck = ctx.executor().schedule(this::checkIdle, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkIdle() {
+        idleCheck = null;
+        if (stream == null || !ctx.channel().isActive()) {
+            return; // nothing to time out: the next request arms it again
+        }
+        long idle = System.nanoTime() - lastActivity;
+        if (idle >= idleNanos) {
+            stream.idleTimedOut();
+        } else {
+            idleCheck = ctx.executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+        }
+    }
+
     boolean closing() {
         return closing || listener.draining();
     }
@@ -75,6 +111,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    /** Taken off its pipeline (an h2c upgrade, a WebSocket tunnel): its timer goes with it. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
     }
 
     @Override
@@ -138,6 +183,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
         if (stream != null) {
             stream.onDownstreamClosed();
             stream = null;

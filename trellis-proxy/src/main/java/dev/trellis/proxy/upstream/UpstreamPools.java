@@ -117,7 +117,7 @@ public final class UpstreamPools {
      * loop, or null. The common case of a request: no allocation, no waiting.
      */
     public Lease idle(Cluster cluster, Endpoint endpoint) {
-        ArrayDeque<Channel> idle = pools.get().idle.get(new PoolKey(cluster.name(), endpoint.address()));
+        ArrayDeque<Channel> idle = pools.get().idle.get(key(cluster, endpoint));
         Channel channel;
         while (idle != null && (channel = idle.pollLast()) != null) {
             if (channel.isActive()) {
@@ -137,7 +137,7 @@ public final class UpstreamPools {
      */
     public Future<Lease> open(EventLoop loop, Cluster cluster, Endpoint endpoint) {
         Promise<Lease> promise = loop.newPromise();
-        PoolKey key = new PoolKey(cluster.name(), endpoint.address());
+        PoolKey key = key(cluster, endpoint);
         if (cluster.http2()) {
             http2Pool(loop, key, cluster).acquire(promise);
             return promise;
@@ -157,6 +157,16 @@ public final class UpstreamPools {
         }
         connectHttp1(loop, key, cluster, permit, promise);
         return promise;
+    }
+
+    /** The pool of {@code endpoint}'s connections for {@code cluster}; made once per endpoint object. */
+    private static PoolKey key(Cluster cluster, Endpoint endpoint) {
+        if (endpoint.poolKey() instanceof PoolKey key && key.cluster().equals(cluster.name())) {
+            return key;
+        }
+        PoolKey key = new PoolKey(cluster.name(), endpoint.address());
+        endpoint.poolKey(key);
+        return key;
     }
 
     private void connectHttp1(EventLoop loop, PoolKey key, Cluster cluster, Permit permit, Promise<Lease> promise) {

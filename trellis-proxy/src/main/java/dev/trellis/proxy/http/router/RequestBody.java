@@ -17,7 +17,10 @@ final class RequestBody {
     /** Body bytes held for retries and mirrors (Envoy's and Istio's default buffer limit is larger; Linkerd's is 64 KiB). */
     static final int REPLAY_LIMIT = 64 * 1024;
 
-    private final ArrayList<HttpContent> pieces = new ArrayList<>(2);
+    /** The pieces held; none for a body that is only its empty end (a GET's), which is the common case. */
+    private ArrayList<HttpContent> pieces;
+    /** The body ended with no bytes and nothing held: each try writes an empty end of its own. */
+    private boolean emptyEnd;
     private int bytes;
     private boolean replayable = true;
     /** Pieces of {@link #pieces} the current try has written. */
@@ -28,6 +31,14 @@ final class RequestBody {
     void add(HttpContent piece) {
         if (piece instanceof LastHttpContent) {
             complete = true;
+            if (pieces == null && !piece.content().isReadable() && ((LastHttpContent) piece).trailingHeaders().isEmpty()) {
+                piece.release();
+                emptyEnd = true;
+                return;
+            }
+        }
+        if (pieces == null) {
+            pieces = new ArrayList<>(2);
         }
         if (replayable) {
             bytes += piece.content().readableBytes();
@@ -60,6 +71,13 @@ final class RequestBody {
 
     /** Writes what the current try has not sent yet; flushing is the caller's. */
     void writeTo(Channel upstream) {
+        if (pieces == null) {
+            if (emptyEnd && sent == 0) {
+                sent = 1;
+                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+            }
+            return;
+        }
         if (replayable) {
             for (; sent < pieces.size(); sent++) {
                 upstream.write(pieces.get(sent).retainedDuplicate(), upstream.voidPromise());
@@ -82,7 +100,13 @@ final class RequestBody {
 
     /** Retained duplicates of the whole body, for a mirror; only once complete and while replayable. */
     ArrayList<HttpContent> copy() {
-        ArrayList<HttpContent> copy = new ArrayList<>(pieces.size());
+        ArrayList<HttpContent> copy = new ArrayList<>(pieces == null ? 1 : pieces.size());
+        if (pieces == null) {
+            if (emptyEnd) {
+                copy.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            return copy;
+        }
         for (HttpContent piece : pieces) {
             copy.add(piece.retainedDuplicate());
         }
@@ -95,6 +119,9 @@ final class RequestBody {
             return;
         }
         replayable = false;
+        if (pieces == null) {
+            return; // nothing held; an empty end not yet written is written by the current try
+        }
         for (int i = 0; i < sent; i++) {
             pieces.get(i).release();
         }
@@ -104,8 +131,10 @@ final class RequestBody {
 
     /** The request is over: lets go of every piece held. */
     void release() {
-        pieces.forEach(ReferenceCountUtil::release);
-        pieces.clear();
+        if (pieces != null) {
+            pieces.forEach(ReferenceCountUtil::release);
+            pieces.clear();
+        }
         sent = 0;
     }
 }

@@ -18,18 +18,32 @@ import java.util.concurrent.ThreadLocalRandom;
  * grpc-status} from a trailers-only response's headers.
  */
 final class RetryState {
+    private static final io.netty.util.AsciiString GRPC_STATUS = io.netty.util.AsciiString.cached("grpc-status");
     private final RetryPolicy policy;
     private final Set<RetryOn> on;
     private int retriesLeft;
+    /** Whether a gRPC status condition is set: only then is {@code grpc-status} read. */
+    private final boolean grpcConditions;
+    /** Whether any answer, a 2xx too, may be retried (listed statuses, retriable headers). */
+    private final boolean anyStatus;
     private int retriesDone;
-    private final List<Endpoint> tried = new ArrayList<>(2);
-    /** Tries per locality tier, for {@link RetryPolicy#otherPriorities()}. */
-    private int[] triesByTier = new int[0];
+    /** The hosts tried; made on the first retry, as most requests have one try. */
+    private List<Endpoint> tried;
+    private Endpoint first;
+    /** Tries per locality tier, for {@link RetryPolicy#otherPriorities()}; made when needed. */
+    private int[] triesByTier;
 
     RetryState(RetryPolicy policy) {
         this.policy = policy;
         this.on = policy.retryOn();
         this.retriesLeft = policy.retries() ? policy.numRetries() : 0;
+        boolean grpc = false;
+        for (RetryOn condition : on) {
+            grpc |= condition.grpcStatus() >= 0;
+        }
+        this.grpcConditions = grpc;
+        this.anyStatus = on.contains(RetryOn.RETRIABLE_STATUS_CODES) && !policy.retriableStatusCodes().isEmpty()
+                || on.contains(RetryOn.RETRIABLE_HEADERS);
     }
 
     RetryPolicy policy() {
@@ -51,11 +65,21 @@ final class RetryState {
     }
 
     void tried(Endpoint endpoint, int tier) {
-        tried.add(endpoint);
-        if (tier >= triesByTier.length) {
-            triesByTier = java.util.Arrays.copyOf(triesByTier, tier + 1);
+        if (first == null) {
+            first = endpoint;
+        } else {
+            if (tried == null) {
+                tried = new ArrayList<>(4);
+                tried.add(first);
+            }
+            tried.add(endpoint);
         }
-        triesByTier[tier]++;
+        if (policy.otherPriorities()) {
+            if (triesByTier == null || tier >= triesByTier.length) {
+                triesByTier = triesByTier == null ? new int[tier + 1] : java.util.Arrays.copyOf(triesByTier, tier + 1);
+            }
+            triesByTier[tier]++;
+        }
     }
 
     /**
@@ -64,18 +88,18 @@ final class RetryState {
      * previous_priorities} with the update frequency Istio sets, 2, leaves it.
      */
     boolean avoidTier(int tier) {
-        return policy.otherPriorities() && tier < triesByTier.length && triesByTier[tier] >= 2;
+        return triesByTier != null && tier < triesByTier.length && triesByTier[tier] >= 2;
     }
 
     /** Whether a retry should avoid {@code endpoint}: it was tried, and the policy asks for other hosts. */
     boolean avoid(Endpoint endpoint) {
-        return policy.otherHosts() && tried.contains(endpoint);
+        return policy.otherHosts() && (tried != null ? tried.contains(endpoint) : endpoint == first);
     }
 
     /** Whether the response head says the try failed in a way the route retries. */
     boolean retriable(int status, HttpHeaders headers) {
-        if (on.isEmpty()) {
-            return false;
+        if (on.isEmpty() || (status < 400 && !anyStatus && !grpcConditions)) {
+            return false; // the common case, decided without a look at the headers
         }
         if (status >= 500 && on.contains(RetryOn.FIVE_XX)) {
             return true;
@@ -92,7 +116,7 @@ final class RetryState {
         if (on.contains(RetryOn.RETRIABLE_HEADERS) && matchesRetriableHeader(headers)) {
             return true;
         }
-        String grpc = headers.get("grpc-status");
+        String grpc = grpcConditions ? headers.get(GRPC_STATUS) : null;
         if (grpc != null) {
             int code = parseGrpcStatus(grpc);
             for (RetryOn condition : on) {

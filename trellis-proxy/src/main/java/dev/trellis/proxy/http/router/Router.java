@@ -50,6 +50,9 @@ import java.util.concurrent.TimeUnit;
 public final class Router implements PickContext, HashPolicy.Request {
     private static final AsciiString X_ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
+    /** The attempt-count header's first values, made once. */
+    private static final AsciiString[] ATTEMPT_COUNTS = java.util.stream.IntStream.range(0, 11)
+            .mapToObj(i -> AsciiString.cached(Integer.toString(i))).toArray(AsciiString[]::new);
     /** Times a request an upstream did not process (refused stream, above a GOAWAY) is sent again, whatever the policy. */
     static final int MAX_UNPROCESSED_RETRIES = 3;
 
@@ -196,7 +199,8 @@ public final class Router implements PickContext, HashPolicy.Request {
         retries.tried(endpoint, tier(endpoint));
         stream.record().attemptStarted();
         HttpHeaders headers = head.headers();
-        headers.setInt(X_ATTEMPT_COUNT, stream.record().attempts());
+        int attempts = stream.record().attempts();
+        headers.set(X_ATTEMPT_COUNT, attempts < ATTEMPT_COUNTS.length ? ATTEMPT_COUNTS[attempts] : Integer.toString(attempts));
         if (deadlineNanos != 0 && headers.contains(GRPC_TIMEOUT)) {
             headers.set(GRPC_TIMEOUT, GrpcTimeout.format(Math.max(1, deadlineNanos - System.nanoTime())));
         }
