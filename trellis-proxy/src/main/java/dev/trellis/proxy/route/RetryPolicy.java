@@ -1,6 +1,7 @@
 package dev.trellis.proxy.route;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +55,8 @@ public record RetryPolicy(
             throw new IllegalArgumentException("numRetries: " + numRetries + " (expected: >= 0)");
         }
         Objects.requireNonNull(perTryTimeout, "perTryTimeout");
-        retryOn = retryOn.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(retryOn));
+        // An EnumSet: read on every response, its contains and iteration are a bit mask's.
+        retryOn = Collections.unmodifiableSet(retryOn.isEmpty() ? EnumSet.noneOf(RetryOn.class) : EnumSet.copyOf(retryOn));
         retriableStatusCodes = Set.copyOf(retriableStatusCodes);
         retriableHeaders = List.copyOf(retriableHeaders);
         if (hostSelectionMaxAttempts < 1) {

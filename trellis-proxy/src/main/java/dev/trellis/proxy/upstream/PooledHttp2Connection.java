@@ -20,8 +20,6 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -70,6 +68,8 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private ChannelFuture connect;
     private ScheduledFuture<?> settingsTimeout;
     private long streamsOpened;
+    private long idleSince;
+    private ScheduledFuture<?> idleCheck;
 
     PooledHttp2Connection(Http2Pool pool) {
         this.pool = pool;
@@ -85,6 +85,28 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         streams = new Http2StreamChannelBootstrap(channel).handler(STREAM);
         connect.addListener(this::connected);
         channel.closeFuture().addListener(f -> closed());
+    }
+
+    /** Past the cluster's idle timeout with no stream open, the connection closes: one timer, re-armed when it fires. */
+    private void armIdleCheck() {
+        long timeout = pool.cluster().upstream().idleTimeout().toNanos();
+        if (idleCheck == null && timeout > 0 && channel != null) {
+            idleCheck = channel.eventLoop().schedule(this::checkIdle, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkIdle() {
+        idleCheck = null;
+        if (state == State.CLOSED || !channel.isActive()) {
+            return;
+        }
+        long timeout = pool.cluster().upstream().idleTimeout().toNanos();
+        long wait = open > 0 ? timeout : timeout - (System.nanoTime() - idleSince);
+        if (wait <= 0) {
+            channel.close();
+        } else {
+            idleCheck = channel.eventLoop().schedule(this::checkIdle, wait, TimeUnit.NANOSECONDS);
+        }
     }
 
     private long connectTimeoutMillis() {
@@ -153,6 +175,10 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     }
 
     private void streamEnded() {
+        if (open == 0) {
+            idleSince = System.nanoTime();
+            armIdleCheck();
+        }
         if (state == State.DRAINING) {
             closeIfDrained();
         } else if (state == State.READY) {
@@ -189,6 +215,10 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private void closed() {
         State before = state;
         state = State.CLOSED;
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
         if (settingsTimeout != null) {
             settingsTimeout.cancel(false);
         }
@@ -213,6 +243,8 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         if (state == State.CONNECTING) {
             state = State.READY;
             settingsTimeout.cancel(false);
+            idleSince = System.nanoTime();
+            armIdleCheck();
             pool.limitAnnounced(http2.local().maxActiveStreams());
         } else if (state == State.READY && settings.maxConcurrentStreams() != null) {
             pool.limitAnnounced(http2.local().maxActiveStreams());
@@ -252,10 +284,6 @@ final class PooledHttp2Connection implements ChannelFutureListener {
                     streamEnded(); // Netty's count went down: a slot may be free now
                 }
             });
-            java.time.Duration idle = pool.cluster().upstream().idleTimeout();
-            if (!idle.isZero()) {
-                ch.pipeline().addLast(new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
-            }
             ch.pipeline().addLast(codec, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new ConnectionFrames());
         }
     }
@@ -273,18 +301,6 @@ final class PooledHttp2Connection implements ChannelFutureListener {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
-        }
-
-        /** Past the cluster's idle timeout with no stream open, the connection closes. */
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                if (open == 0 && http2.numActiveStreams() == 0) {
-                    ctx.close();
-                }
-                return;
-            }
-            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

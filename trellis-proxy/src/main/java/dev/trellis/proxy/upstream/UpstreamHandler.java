@@ -6,7 +6,8 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 
@@ -22,19 +23,34 @@ import java.io.IOException;
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final long maxRequests;
+    private final long idleTimeoutNanos;
     private long requests;
+    private ChannelHandlerContext ctx;
+    /** When the connection last went back to the pool; read by its idle check. */
+    private long idleSince;
+    /** One timer per connection, armed when it first idles and re-armed only when it fires. */
+    private ScheduledFuture<?> idleCheck;
     private ResponseSink sink;
     private Throwable failure;
     private UnprocessedRequestException unprocessed;
 
     /** A handler for an HTTP/2 stream, which serves one request. */
     public UpstreamHandler() {
-        this(0);
+        this(0, 0);
     }
 
-    /** @param maxRequests requests the connection serves before it is closed; 0 for no limit */
-    public UpstreamHandler(long maxRequests) {
+    /**
+     * @param maxRequests requests the connection serves before it is closed; 0 for no limit
+     * @param idleTimeoutNanos how long it may stay unused in the pool before it is closed; 0 for no limit
+     */
+    public UpstreamHandler(long maxRequests, long idleTimeoutNanos) {
         this.maxRequests = maxRequests;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     public void bind(ResponseSink sink) {
@@ -49,6 +65,26 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     public void unbind() {
         this.sink = null;
+        if (idleTimeoutNanos > 0 && ctx != null) {
+            idleSince = System.nanoTime();
+            if (idleCheck == null) {
+                idleCheck = ctx.executor().schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** Closes the connection if it has sat unused for the idle timeout; else looks again when it could have. */
+    private void checkIdle() {
+        idleCheck = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long wait = sink != null ? idleTimeoutNanos : idleTimeoutNanos - (System.nanoTime() - idleSince);
+        if (wait <= 0) {
+            ctx.close();
+        } else {
+            idleCheck = ctx.executor().schedule(this::checkIdle, wait, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -76,19 +112,10 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** An idle connection past its idle timeout closes; one serving a request is left to the request's timeouts. */
-    private void onIdle(ChannelHandlerContext ctx) {
-        if (sink == null) {
-            ctx.close();
-        }
-    }
-
     /** Netty's multiplexer passes a stream's RST_STREAM, and a GOAWAY above it, as events; the close follows. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            onIdle(ctx);
-        } else if (evt instanceof Http2ResetFrame reset) {
+        if (evt instanceof Http2ResetFrame reset) {
             long code = reset.errorCode();
             if (code == Http2Error.REFUSED_STREAM.code()) {
                 unprocessed = new UnprocessedRequestException("upstream refused the stream (REFUSED_STREAM)");
@@ -107,6 +134,10 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
         ResponseSink s = sink;
         sink = null;
         if (s != null) {

@@ -7,7 +7,6 @@ import dev.trellis.proxy.resilience.CircuitBreaker;
 import dev.trellis.proxy.resilience.Permit;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -174,11 +173,8 @@ public final class UpstreamPools {
         connect(loop, key, cluster, permit, new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (!policy.idleTimeout().isZero()) {
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, policy.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-                        }
                         ch.pipeline().addLast(new HttpClientCodec(RESPONSE_DECODING, false, false),
-                                new UpstreamHandler(policy.maxRequestsPerConnection()));
+                                new UpstreamHandler(policy.maxRequestsPerConnection(), policy.idleTimeout().toNanos()));
                     }
                 })
                 .addListener((ChannelFuture f) -> {
