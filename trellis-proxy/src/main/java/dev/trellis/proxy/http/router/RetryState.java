@@ -12,7 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One request's retries under its route's {@link RetryPolicy}: whether an outcome is worth
- * another try, how many tries are left, how long to back off, and which hosts were tried. Envoy's
+ * another try (asked of every response, statically), and, made once a request is retried, how
+ * many tries are left, how long to back off, and which hosts were tried. Envoy's
  * semantics: a timeout counts as a 504 and a reset or failed connect as a 503 for {@code 5xx}
  * and {@code gateway-error}; {@code retriable-4xx} is 409; gRPC conditions read {@code
  * grpc-status} from a trailers-only response's headers.
@@ -22,10 +23,6 @@ final class RetryState {
     private final RetryPolicy policy;
     private final Set<RetryOn> on;
     private int retriesLeft;
-    /** Whether a gRPC status condition is set: only then is {@code grpc-status} read. */
-    private final boolean grpcConditions;
-    /** Whether any answer, a 2xx too, may be retried (listed statuses, retriable headers). */
-    private final boolean anyStatus;
     private int retriesDone;
     /** The hosts tried; made on the first retry, as most requests have one try. */
     private List<Endpoint> tried;
@@ -37,13 +34,6 @@ final class RetryState {
         this.policy = policy;
         this.on = policy.retryOn();
         this.retriesLeft = policy.retries() ? policy.numRetries() : 0;
-        boolean grpc = false;
-        for (RetryOn condition : on) {
-            grpc |= condition.grpcStatus() >= 0;
-        }
-        this.grpcConditions = grpc;
-        this.anyStatus = on.contains(RetryOn.RETRIABLE_STATUS_CODES) && !policy.retriableStatusCodes().isEmpty()
-                || on.contains(RetryOn.RETRIABLE_HEADERS);
     }
 
     RetryPolicy policy() {
@@ -96,9 +86,21 @@ final class RetryState {
         return policy.otherHosts() && (tried != null ? tried.contains(endpoint) : endpoint == first);
     }
 
-    /** Whether the response head says the try failed in a way the route retries. */
-    boolean retriable(int status, HttpHeaders headers) {
-        if (on.isEmpty() || (status < 400 && !anyStatus && !grpcConditions)) {
+    /**
+     * Whether the response head says the try failed in a way {@code policy} retries. Asked of every
+     * response, so it needs no state and reads no header for a success unless the policy could
+     * retry one (listed statuses, retriable headers, gRPC statuses).
+     */
+    static boolean retriable(RetryPolicy policy, int status, HttpHeaders headers) {
+        Set<RetryOn> on = policy.retryOn();
+        if (on.isEmpty()) {
+            return false;
+        }
+        boolean grpcConditions = on.contains(RetryOn.GRPC_CANCELLED) || on.contains(RetryOn.GRPC_DEADLINE_EXCEEDED)
+                || on.contains(RetryOn.GRPC_INTERNAL) || on.contains(RetryOn.GRPC_RESOURCE_EXHAUSTED)
+                || on.contains(RetryOn.GRPC_UNAVAILABLE);
+        if (status < 400 && !grpcConditions && !on.contains(RetryOn.RETRIABLE_HEADERS)
+                && !(on.contains(RetryOn.RETRIABLE_STATUS_CODES) && !policy.retriableStatusCodes().isEmpty())) {
             return false; // the common case, decided without a look at the headers
         }
         if (status >= 500 && on.contains(RetryOn.FIVE_XX)) {
@@ -113,7 +115,7 @@ final class RetryState {
         if (on.contains(RetryOn.RETRIABLE_STATUS_CODES) && policy.retriableStatusCodes().contains(status)) {
             return true;
         }
-        if (on.contains(RetryOn.RETRIABLE_HEADERS) && matchesRetriableHeader(headers)) {
+        if (on.contains(RetryOn.RETRIABLE_HEADERS) && matchesRetriableHeader(policy, headers)) {
             return true;
         }
         String grpc = grpcConditions ? headers.get(GRPC_STATUS) : null;
@@ -128,8 +130,9 @@ final class RetryState {
         return false;
     }
 
-    /** Whether a try that ended without a response is worth retrying. */
-    boolean retriable(Failure failure) {
+    /** Whether a try that ended without a response is worth retrying under {@code policy}. */
+    static boolean retriable(RetryPolicy policy, Failure failure) {
+        Set<RetryOn> on = policy.retryOn();
         return switch (failure) {
             case CONNECT_FAILURE -> on.contains(RetryOn.CONNECT_FAILURE) || on.contains(RetryOn.FIVE_XX)
                     || on.contains(RetryOn.GATEWAY_ERROR) || on.contains(RetryOn.RESET);
@@ -149,7 +152,7 @@ final class RetryState {
         return ThreadLocalRandom.current().nextLong(Math.max(1, ceiling));
     }
 
-    private boolean matchesRetriableHeader(HttpHeaders headers) {
+    private static boolean matchesRetriableHeader(RetryPolicy policy, HttpHeaders headers) {
         for (RequestMatcher.HeaderCondition condition : policy.retriableHeaders()) {
             String value = headers.get(condition.name());
             if (value != null && (condition.value() == null || condition.value().matches(value))) {

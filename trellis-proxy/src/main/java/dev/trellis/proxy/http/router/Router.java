@@ -60,7 +60,10 @@ public final class Router implements PickContext, HashPolicy.Request {
     private final Route route;
     private final ListenerContext listener;
     private final RequestPolicy policy;
-    private final RetryState retries;
+    /** Made when the request is first tried again: most are not. */
+    private RetryState retries;
+    private Endpoint firstEndpoint;
+    private int firstTier;
     private final RequestBody body = new RequestBody();
     private final HttpRequest head;
     private final boolean headRequest;
@@ -84,7 +87,6 @@ public final class Router implements PickContext, HashPolicy.Request {
         this.route = route;
         this.listener = listener;
         this.policy = route.policy();
-        this.retries = new RetryState(policy.retry());
         this.head = stream.request();
         this.headRequest = HttpMethod.HEAD.equals(head.method());
     }
@@ -196,7 +198,12 @@ public final class Router implements PickContext, HashPolicy.Request {
                     ResponseFlag.NO_HEALTHY_UPSTREAM);
             return;
         }
-        retries.tried(endpoint, tier(endpoint));
+        if (firstEndpoint == null) {
+            firstEndpoint = endpoint;
+            firstTier = tier(endpoint);
+        } else {
+            retries().tried(endpoint, tier(endpoint));
+        }
         stream.record().attemptStarted();
         HttpHeaders headers = head.headers();
         int attempts = stream.record().attempts();
@@ -219,16 +226,34 @@ public final class Router implements PickContext, HashPolicy.Request {
         }
         Endpoint picked = cluster.balancer().pick(this);
         int tries = policy.retry().hostSelectionMaxAttempts();
+        if (retries == null) {
+            return countFailover(picked); // a first try: nothing to avoid
+        }
         for (int i = 1; picked != null && i < tries && (retries.avoid(picked) || retries.avoidTier(tier(picked))); i++) {
             picked = cluster.balancer().pick(this);
         }
         if (picked != null && retries.avoid(picked)) {
             picked = untried(picked); // the balancer kept choosing tried hosts: any other will do
         }
+        return countFailover(picked);
+    }
+
+    private Endpoint countFailover(Endpoint picked) {
         if (picked != null && tier(picked) > 0) {
             cluster.stats().failover();
         }
         return picked;
+    }
+
+    /** The request's retry state, made with its first try's host when it is first needed. */
+    private RetryState retries() {
+        if (retries == null) {
+            retries = new RetryState(policy.retry());
+            if (firstEndpoint != null) {
+                retries.tried(firstEndpoint, firstTier);
+            }
+        }
+        return retries;
     }
 
     /** An endpoint of the cluster not tried yet and not ejected, from a random start; else {@code fallback}. */
@@ -257,13 +282,13 @@ public final class Router implements PickContext, HashPolicy.Request {
             return;
         }
         int status = response.status().code();
-        if (retries.retriable(status, response.headers())) {
+        if (RetryState.retriable(policy.retry(), status, response.headers())) {
             if (retry(from, ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED)) {
                 release(response);
                 return;
             }
         }
-        if (retries.retried() && status < 500) {
+        if (retries != null && retries.retried() && status < 500) {
             cluster.stats().retrySucceeded();
         }
         body.stopHolding(); // the response has begun: no more tries
@@ -326,7 +351,7 @@ public final class Router implements PickContext, HashPolicy.Request {
             newAttempt(false, null);
             return;
         }
-        if (retries.retriable(failure) && retry(from, failure.flag)) {
+        if (RetryState.retriable(policy.retry(), failure) && retry(from, failure.flag)) {
             return;
         }
         String detail = cause != null ? ": " + Attempt.describe(cause) : "";
@@ -372,9 +397,10 @@ public final class Router implements PickContext, HashPolicy.Request {
      * why not. The attempt that failed is abandoned either way by its caller or here.
      */
     private boolean retry(Attempt failed, ResponseFlag exhausted) {
-        if (!retries.policy().retries() || stream.responseStarted()) {
+        if (!policy.retry().retries() || stream.responseStarted()) {
             return false;
         }
+        RetryState retries = retries();
         if (!retries.anyLeft()) {
             cluster.stats().retryLimitExceeded();
             stream.record().flag(exhausted == ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED ? exhausted : ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);

@@ -25,61 +25,61 @@ class RetryStateTest {
     @Test
     void fiveXxRetriesEveryServerErrorAndEveryFailure() {
         RetryState state = on(EnumSet.of(RetryOn.FIVE_XX), Set.of());
-        assertThat(state.retriable(500, NONE)).isTrue();
-        assertThat(state.retriable(503, NONE)).isTrue();
-        assertThat(state.retriable(404, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 500, NONE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 503, NONE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 404, NONE)).isFalse();
         for (Failure failure : Failure.values()) {
-            assertThat(state.retriable(failure)).as("%s", failure).isTrue();
+            assertThat(RetryState.retriable(state.policy(), failure)).as("%s", failure).isTrue();
         }
     }
 
     @Test
     void gatewayErrorIsOnly502To504() {
         RetryState state = on(EnumSet.of(RetryOn.GATEWAY_ERROR), Set.of());
-        assertThat(state.retriable(500, NONE)).isFalse();
-        assertThat(state.retriable(502, NONE)).isTrue();
-        assertThat(state.retriable(504, NONE)).isTrue();
-        assertThat(state.retriable(Failure.REFUSED_STREAM)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 500, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 502, NONE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 504, NONE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), Failure.REFUSED_STREAM)).isFalse();
     }
 
     @Test
     void connectFailureDoesNotRetryAResetOrAStatus() {
         RetryState state = on(EnumSet.of(RetryOn.CONNECT_FAILURE), Set.of());
-        assertThat(state.retriable(Failure.CONNECT_FAILURE)).isTrue();
-        assertThat(state.retriable(Failure.RESET)).isFalse();
-        assertThat(state.retriable(Failure.PER_TRY_TIMEOUT)).isFalse();
-        assertThat(state.retriable(503, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), Failure.CONNECT_FAILURE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), Failure.RESET)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), Failure.PER_TRY_TIMEOUT)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 503, NONE)).isFalse();
     }
 
     @Test
     void istioDefaultRetriesOnly503AmongStatuses() {
         RetryState state = new RetryState(RetryPolicy.ISTIO_DEFAULT);
-        assertThat(state.retriable(503, NONE)).isTrue();
-        assertThat(state.retriable(500, NONE)).isFalse();
-        assertThat(state.retriable(502, NONE)).isFalse();
-        assertThat(state.retriable(Failure.CONNECT_FAILURE)).isTrue();
-        assertThat(state.retriable(Failure.REFUSED_STREAM)).isTrue();
-        assertThat(state.retriable(Failure.RESET)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 503, NONE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 500, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 502, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), Failure.CONNECT_FAILURE)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), Failure.REFUSED_STREAM)).isTrue();
+        assertThat(RetryState.retriable(state.policy(), Failure.RESET)).isFalse();
     }
 
     @Test
     void retriable4xxIs409AndStatusCodesAreTheListedOnes() {
-        assertThat(on(EnumSet.of(RetryOn.RETRIABLE_4XX), Set.of()).retriable(409, NONE)).isTrue();
-        assertThat(on(EnumSet.of(RetryOn.RETRIABLE_4XX), Set.of()).retriable(429, NONE)).isFalse();
+        assertThat(RetryState.retriable(on(EnumSet.of(RetryOn.RETRIABLE_4XX), Set.of()).policy(), 409, NONE)).isTrue();
+        assertThat(RetryState.retriable(on(EnumSet.of(RetryOn.RETRIABLE_4XX), Set.of()).policy(), 429, NONE)).isFalse();
         RetryState codes = on(EnumSet.of(RetryOn.RETRIABLE_STATUS_CODES), Set.of(429, 418));
-        assertThat(codes.retriable(429, NONE)).isTrue();
-        assertThat(codes.retriable(418, NONE)).isTrue();
-        assertThat(codes.retriable(500, NONE)).isFalse();
+        assertThat(RetryState.retriable(codes.policy(), 429, NONE)).isTrue();
+        assertThat(RetryState.retriable(codes.policy(), 418, NONE)).isTrue();
+        assertThat(RetryState.retriable(codes.policy(), 500, NONE)).isFalse();
     }
 
     @Test
     void grpcConditionsReadTheStatusOfATrailersOnlyResponse() {
         RetryState state = on(EnumSet.of(RetryOn.GRPC_UNAVAILABLE, RetryOn.GRPC_RESOURCE_EXHAUSTED), Set.of());
-        assertThat(state.retriable(200, new DefaultHttpHeaders().set("grpc-status", "14"))).isTrue();
-        assertThat(state.retriable(200, new DefaultHttpHeaders().set("grpc-status", "8"))).isTrue();
-        assertThat(state.retriable(200, new DefaultHttpHeaders().set("grpc-status", "13"))).isFalse();
-        assertThat(state.retriable(200, new DefaultHttpHeaders().set("grpc-status", "0"))).isFalse();
-        assertThat(state.retriable(200, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 200, new DefaultHttpHeaders().set("grpc-status", "14"))).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 200, new DefaultHttpHeaders().set("grpc-status", "8"))).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 200, new DefaultHttpHeaders().set("grpc-status", "13"))).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 200, new DefaultHttpHeaders().set("grpc-status", "0"))).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 200, NONE)).isFalse();
     }
 
     @Test
@@ -87,9 +87,9 @@ class RetryStateTest {
         RetryState state = new RetryState(new RetryPolicy(1, Duration.ZERO, EnumSet.of(RetryOn.RETRIABLE_HEADERS), Set.of(),
                 List.of(new RequestMatcher.HeaderCondition("x-retry", StringMatcher.exact("yes", false))), false, 1, false,
                 Duration.ofMillis(25), Duration.ofMillis(250)));
-        assertThat(state.retriable(200, new DefaultHttpHeaders().set("x-retry", "yes"))).isTrue();
-        assertThat(state.retriable(200, new DefaultHttpHeaders().set("x-retry", "no"))).isFalse();
-        assertThat(state.retriable(500, NONE)).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 200, new DefaultHttpHeaders().set("x-retry", "yes"))).isTrue();
+        assertThat(RetryState.retriable(state.policy(), 200, new DefaultHttpHeaders().set("x-retry", "no"))).isFalse();
+        assertThat(RetryState.retriable(state.policy(), 500, NONE)).isFalse();
     }
 
     @Test
