@@ -30,22 +30,7 @@ class FaultsMirrorsRateLimitTest {
     void start(String rules) throws Exception {
         app = mesh.closeLater(new HttpEchoServer("app").start());
         shadow = mesh.closeLater(new HttpEchoServer("shadow").start());
-        mesh.write("mesh.yaml", """
-                apiVersion: trellis.dev/v1alpha1
-                kind: Proxy
-                metadata: {name: client}
-                spec:
-                  upstreams: [{service: app, port: 80, bindPort: 0}]
-                  admin: {port: 0}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: app}
-                spec:
-                  hosts: [app]
-                  ports: [{number: 80, name: http, protocol: HTTP}]
-                  resolution: STATIC
-                  endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+        mesh.write("mesh.yaml", TestMesh.clientOf("app", app.port()) + """
                 ---
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -57,7 +42,7 @@ class FaultsMirrorsRateLimitTest {
                   endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
                 ---
                 %s
-                """.formatted(app.port(), shadow.port(), rules));
+                """.formatted(shadow.port(), rules));
         proxy = mesh.start("client");
         port = TestMesh.port(proxy, TestMesh.outbound("app", 80));
     }

@@ -433,7 +433,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         keepAlive = false; // the decoder cannot find the next request in what follows
         grpc = false;
         respond(code, -1, (cause instanceof TooLongFrameException ? "request too large: " : "malformed request: ")
-                + describe(cause), null);
+                + LocalReply.describe(cause), null);
     }
 
     private void maybeEnd() {
@@ -507,11 +507,6 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         } else {
             respond(HttpResponseStatus.REQUEST_TIMEOUT, -1, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT);
         }
-    }
-
-    private static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        return message != null ? message : cause.getClass().getSimpleName();
     }
 
     private static boolean isWebSocketUpgrade(HttpHeaders headers) {

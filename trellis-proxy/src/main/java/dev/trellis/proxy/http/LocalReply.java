@@ -51,6 +51,12 @@ public final class LocalReply {
         return response;
     }
 
+    /** A cause as a local reply's message gives it: its message, else its kind. */
+    public static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message != null ? message : cause.getClass().getSimpleName();
+    }
+
     /**
      * Envoy's mapping of a local reply's HTTP status to gRPC ({@code Grpc::Utility::httpToGrpcStatus}),
      * but for 504, a deadline run out, which a gRPC caller knows as DEADLINE_EXCEEDED.

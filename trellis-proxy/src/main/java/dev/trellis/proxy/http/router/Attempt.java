@@ -3,6 +3,7 @@ package dev.trellis.proxy.http.router;
 import dev.trellis.proxy.balance.Endpoint;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.http.HopByHop;
+import dev.trellis.proxy.http.LocalReply;
 import dev.trellis.proxy.resilience.CircuitBreaker;
 import dev.trellis.proxy.resilience.LocalOriginFailure;
 import dev.trellis.proxy.resilience.OutlierDetector;
@@ -128,7 +129,7 @@ final class Attempt implements ResponseSink {
             if (cause instanceof UpstreamOverflowException) {
                 end();
                 cluster.stats().pendingOverflow();
-                router.onOverflow(this, describe(cause));
+                router.onOverflow(this, LocalReply.describe(cause));
             } else {
                 fail(Failure.CONNECT_FAILURE, cause);
             }
@@ -197,7 +198,7 @@ final class Attempt implements ResponseSink {
             if (response.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
                 abandon();
-                router.onMalformedResponse(this, describe(response.decoderResult().cause()));
+                router.onMalformedResponse(this, LocalReply.describe(response.decoderResult().cause()));
                 return;
             }
             onHead(response);
@@ -416,11 +417,6 @@ final class Attempt implements ResponseSink {
             perTryTimer.cancel(false);
             perTryTimer = null;
         }
-    }
-
-    static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        return message != null ? message : cause.getClass().getSimpleName();
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.trellis.proxy.balance.PickContext;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.http.Framing;
 import dev.trellis.proxy.http.HopByHop;
+import dev.trellis.proxy.http.LocalReply;
 import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.listener.ListenerContext;
 import dev.trellis.proxy.resilience.CircuitBreaker;
@@ -198,11 +199,15 @@ public final class Router implements PickContext, HashPolicy.Request {
                     ResponseFlag.NO_HEALTHY_UPSTREAM);
             return;
         }
+        int tier = tier(endpoint);
+        if (tier > 0 && !fresh) { // a try again on a new connection is no new pick
+            cluster.stats().failover();
+        }
         if (firstEndpoint == null) {
             firstEndpoint = endpoint;
-            firstTier = tier(endpoint);
+            firstTier = tier;
         } else {
-            retries().tried(endpoint, tier(endpoint));
+            retries().tried(endpoint, tier);
         }
         stream.record().attemptStarted();
         HttpHeaders headers = head.headers();
@@ -227,20 +232,13 @@ public final class Router implements PickContext, HashPolicy.Request {
         Endpoint picked = cluster.balancer().pick(this);
         int tries = policy.retry().hostSelectionMaxAttempts();
         if (retries == null) {
-            return countFailover(picked); // a first try: nothing to avoid
+            return picked; // a first try: nothing to avoid
         }
         for (int i = 1; picked != null && i < tries && (retries.avoid(picked) || retries.avoidTier(tier(picked))); i++) {
             picked = cluster.balancer().pick(this);
         }
         if (picked != null && retries.avoid(picked)) {
             picked = untried(picked); // the balancer kept choosing tried hosts: any other will do
-        }
-        return countFailover(picked);
-    }
-
-    private Endpoint countFailover(Endpoint picked) {
-        if (picked != null && tier(picked) > 0) {
-            cluster.stats().failover();
         }
         return picked;
     }
@@ -354,7 +352,7 @@ public final class Router implements PickContext, HashPolicy.Request {
         if (RetryState.retriable(policy.retry(), failure) && retry(from, failure.flag)) {
             return;
         }
-        String detail = cause != null ? ": " + Attempt.describe(cause) : "";
+        String detail = cause != null ? ": " + LocalReply.describe(cause) : "";
         switch (failure) {
             case PER_TRY_TIMEOUT -> stream.respond(HttpResponseStatus.GATEWAY_TIMEOUT, -1, "upstream request timeout (per-try timeout "
                     + policy.retry().perTryTimeout().toMillis() + " ms, endpoint " + from.endpoint() + ")", failure.flag);
