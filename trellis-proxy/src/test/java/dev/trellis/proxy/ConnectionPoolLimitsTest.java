@@ -8,6 +8,9 @@ import dev.trellis.testing.HttpEchoServer;
 import dev.trellis.testing.HttpLoad;
 import dev.trellis.testing.HttpWire;
 import dev.trellis.testing.KeepAliveClient;
+import dev.trellis.testing.WebSocketEchoServer;
+import dev.trellis.testing.WebSocketTestClient;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -177,6 +180,27 @@ class ConnectionPoolLimitsTest {
             assertThat(client.get("/").status()).isEqualTo(200);
         }
         assertThat(app.connectionCount()).as("the idle one was closed; a new one was made").isEqualTo(2);
+    }
+
+    @Test
+    void aWebSocketTunnelIsNoPooledConnectionAndOutlivesTheIdleTimeout() throws Exception {
+        WebSocketEchoServer wsApp = mesh.closeLater(new WebSocketEchoServer("ws-app").start());
+        mesh.write("mesh.yaml", TestMesh.clientOf("ws-app", wsApp.port()) + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ws-app}
+                spec:
+                  host: ws-app
+                  trafficPolicy: {connectionPool: {http: {idleTimeout: 1s}}}
+                """);
+        proxy = mesh.start("client");
+        int wsPort = TestMesh.port(proxy, TestMesh.outbound("ws-app", 80));
+        try (WebSocketTestClient client = WebSocketTestClient.connect(URI.create("ws://127.0.0.1:" + wsPort + "/chat"), WAIT)) {
+            assertThat(client.sendText("before")).isEqualTo("ws-app: before");
+            Thread.sleep(2500); // twice the idle timeout, with nothing sent
+            assertThat(client.sendText("after")).isEqualTo("ws-app: after");
+        }
     }
 
     @Test

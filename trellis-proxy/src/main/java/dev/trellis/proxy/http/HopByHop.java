@@ -31,12 +31,7 @@ public final class HopByHop {
     public static void strip(HttpHeaders headers, boolean keepUpgrade, boolean fromHttp2) {
         String connection = headers.get(HttpHeaderNames.CONNECTION);
         if (connection != null) {
-            for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !(keepUpgrade && name.equalsIgnoreCase("upgrade"))) {
-                    headers.remove(name);
-                }
-            }
+            removeNamedIn(connection, headers, keepUpgrade);
             headers.remove(HttpHeaderNames.CONNECTION);
         }
         headers.remove(KEEP_ALIVE);
@@ -56,6 +51,20 @@ public final class HopByHop {
         }
         if (fromHttp2) {
             removeNettyHttp2Names(headers);
+        }
+    }
+
+    /** Removes every field the comma-separated {@code connection} names; no copy for a single name. */
+    private static void removeNamedIn(String connection, HttpHeaders headers, boolean keepUpgrade) {
+        int start = 0;
+        while (start < connection.length()) {
+            int comma = connection.indexOf(',', start);
+            int end = comma < 0 ? connection.length() : comma;
+            String name = connection.substring(start, end).trim();
+            if (!name.isEmpty() && !(keepUpgrade && name.equalsIgnoreCase("upgrade"))) {
+                headers.remove(name);
+            }
+            start = end + 1;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.trellis.proxy.http;
 
 import dev.trellis.proxy.listener.ListenerContext;
+import dev.trellis.proxy.time.IdleTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -11,9 +12,7 @@ import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +38,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean firstRequestSeen;
     private String clientIp;
-    /** The stream idle timeout's check, armed while a request is active and re-armed only when it fires. */
-    private ScheduledFuture<?> idleCheck;
-    private long idleNanos;
-    private long lastActivity;
+    /** The stream idle timeout: one timer per connection (or HTTP/2 stream), running while a request is active. */
+    private IdleTimer idleTimer;
 
     /** @param http2 the channel is one HTTP/2 stream, not an HTTP/1.1 connection */
     public HttpProxyHandler(ListenerContext listener, boolean http2) {
@@ -76,32 +73,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The current request moved: a read or a write, either way. */
     void touch() {
-        lastActivity = System.nanoTime();
+        idleTimer.touch();
     }
 
-    /**
-     * Makes sure the idle check runs within {@code nanos}. One timer per connection (or HTTP/2
-     * stream), not per request: when it fires it looks at the last activity and, while a request
-     * is active and has moved since, arms itself for the rest of the timeout.
-     */
-    void armIdleCheck(long nanos) {
-        idleNanos = nanos;
-        if (idleCheck == null) {
-            idleCheck = ctx.executor().schedule(this::checkIdle, nanos, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void checkIdle() {
-        idleCheck = null;
-        if (stream == null || !ctx.channel().isActive()) {
-            return; // nothing to time out: the next request arms it again
-        }
-        long idle = System.nanoTime() - lastActivity;
-        if (idle >= idleNanos) {
-            stream.idleTimedOut();
-        } else {
-            idleCheck = ctx.executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
-        }
+    /** Times the current request out after {@code nanos} with nothing moving; the timer stops between requests. */
+    void startIdleTimer(long nanos) {
+        idleTimer.start(nanos);
     }
 
     boolean closing() {
@@ -111,15 +88,28 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.idleTimer = new IdleTimer(ctx.executor(), new IdleTimer.Watched() {
+            @Override
+            public boolean watching() {
+                return stream != null && ctx.channel().isActive();
+            }
+
+            @Override
+            public boolean inUse() {
+                return false; // a request in flight is timed whether or not it is in use
+            }
+
+            @Override
+            public void idleTimedOut() {
+                stream.idleTimedOut();
+            }
+        });
     }
 
     /** Taken off its pipeline (an h2c upgrade, a WebSocket tunnel): its timer goes with it. */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-            idleCheck = null;
-        }
+        idleTimer.stop();
     }
 
     @Override
@@ -183,10 +173,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-            idleCheck = null;
-        }
+        idleTimer.stop();
         if (stream != null) {
             stream.onDownstreamClosed();
             stream = null;

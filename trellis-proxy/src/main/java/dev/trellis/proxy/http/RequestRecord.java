@@ -7,10 +7,15 @@ import dev.trellis.proxy.telemetry.ResponseFlag;
  * and when it started. Written on the request's event loop only.
  */
 public final class RequestRecord {
-    private final long startNanos = System.nanoTime();
+    private final long startNanos;
     private int status;
     private int flags;
     private int attempts;
+
+    /** @param startNanos when the request arrived, on {@link System#nanoTime()}'s clock */
+    RequestRecord(long startNanos) {
+        this.startNanos = startNanos;
+    }
 
     public long startNanos() {
         return startNanos;

@@ -2,6 +2,7 @@ package dev.trellis.proxy.listener;
 
 import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.http.HttpProxyHandler;
+import dev.trellis.proxy.http.SizedHeaders;
 import dev.trellis.proxy.tcp.TcpProxyHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -54,6 +55,8 @@ final class ConnectionInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         HttpServerCodec http1 = new HttpServerCodec(new HttpDecoderConfig()
+                .setHeadersFactory(SizedHeaders.MESSAGES)
+                .setTrailersFactory(SizedHeaders.TRAILERS)
                 .setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK_SIZE));

@@ -1,6 +1,7 @@
 package dev.trellis.proxy.upstream;
 
 import dev.trellis.proxy.resilience.Permit;
+import dev.trellis.proxy.time.IdleTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -68,8 +69,8 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private ChannelFuture connect;
     private ScheduledFuture<?> settingsTimeout;
     private long streamsOpened;
-    private long idleSince;
-    private ScheduledFuture<?> idleCheck;
+    /** Closes the connection after the cluster's idle timeout with no stream open; made when it is ready. */
+    private IdleTimer idleTimer;
 
     PooledHttp2Connection(Http2Pool pool) {
         this.pool = pool;
@@ -87,26 +88,27 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         channel.closeFuture().addListener(f -> closed());
     }
 
-    /** Past the cluster's idle timeout with no stream open, the connection closes: one timer, re-armed when it fires. */
-    private void armIdleCheck() {
-        long timeout = pool.cluster().upstream().idleTimeout().toNanos();
-        if (idleCheck == null && timeout > 0 && channel != null) {
-            idleCheck = channel.eventLoop().schedule(this::checkIdle, timeout, TimeUnit.NANOSECONDS);
-        }
-    }
+    /** Past the cluster's idle timeout with no stream open, the connection closes. */
+    private void startIdleTimer() {
+        if (idleTimer == null) {
+            idleTimer = new IdleTimer(channel.eventLoop(), new IdleTimer.Watched() {
+                @Override
+                public boolean watching() {
+                    return state != State.CLOSED && channel.isActive();
+                }
 
-    private void checkIdle() {
-        idleCheck = null;
-        if (state == State.CLOSED || !channel.isActive()) {
-            return;
+                @Override
+                public boolean inUse() {
+                    return open > 0;
+                }
+
+                @Override
+                public void idleTimedOut() {
+                    channel.close();
+                }
+            });
         }
-        long timeout = pool.cluster().upstream().idleTimeout().toNanos();
-        long wait = open > 0 ? timeout : timeout - (System.nanoTime() - idleSince);
-        if (wait <= 0) {
-            channel.close();
-        } else {
-            idleCheck = channel.eventLoop().schedule(this::checkIdle, wait, TimeUnit.NANOSECONDS);
-        }
+        idleTimer.start(pool.cluster().upstream().idleTimeout().toNanos());
     }
 
     private long connectTimeoutMillis() {
@@ -176,8 +178,7 @@ final class PooledHttp2Connection implements ChannelFutureListener {
 
     private void streamEnded() {
         if (open == 0) {
-            idleSince = System.nanoTime();
-            armIdleCheck();
+            startIdleTimer(); // counts from now; keeps running if it already was
         }
         if (state == State.DRAINING) {
             closeIfDrained();
@@ -215,9 +216,8 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private void closed() {
         State before = state;
         state = State.CLOSED;
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-            idleCheck = null;
+        if (idleTimer != null) {
+            idleTimer.stop();
         }
         if (settingsTimeout != null) {
             settingsTimeout.cancel(false);
@@ -243,8 +243,7 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         if (state == State.CONNECTING) {
             state = State.READY;
             settingsTimeout.cancel(false);
-            idleSince = System.nanoTime();
-            armIdleCheck();
+            startIdleTimer();
             pool.limitAnnounced(http2.local().maxActiveStreams());
         } else if (state == State.READY && settings.maxConcurrentStreams() != null) {
             pool.limitAnnounced(http2.local().maxActiveStreams());

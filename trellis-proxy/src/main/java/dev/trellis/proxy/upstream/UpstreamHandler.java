@@ -1,13 +1,12 @@
 package dev.trellis.proxy.upstream;
 
+import dev.trellis.proxy.time.IdleTimer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 
@@ -26,10 +25,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final long idleTimeoutNanos;
     private long requests;
     private ChannelHandlerContext ctx;
-    /** When the connection last went back to the pool; read by its idle check. */
-    private long idleSince;
-    /** One timer per connection, armed when it first idles and re-armed only when it fires. */
-    private ScheduledFuture<?> idleCheck;
+    /** Closes the connection after the idle timeout unused in the pool; null without one. */
+    private IdleTimer idleTimer;
     private ResponseSink sink;
     private Throwable failure;
     private UnprocessedRequestException unprocessed;
@@ -51,6 +48,32 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (idleTimeoutNanos > 0) {
+            idleTimer = new IdleTimer(ctx.executor(), new IdleTimer.Watched() {
+                @Override
+                public boolean watching() {
+                    return ctx.channel().isActive();
+                }
+
+                @Override
+                public boolean inUse() {
+                    return sink != null;
+                }
+
+                @Override
+                public void idleTimedOut() {
+                    ctx.close();
+                }
+            });
+        }
+    }
+
+    /** Taken off its pipeline (the connection became a WebSocket tunnel): no longer pooled, never idle-closed. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (idleTimer != null) {
+            idleTimer.stop();
+        }
     }
 
     public void bind(ResponseSink sink) {
@@ -65,25 +88,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     public void unbind() {
         this.sink = null;
-        if (idleTimeoutNanos > 0 && ctx != null) {
-            idleSince = System.nanoTime();
-            if (idleCheck == null) {
-                idleCheck = ctx.executor().schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-    }
-
-    /** Closes the connection if it has sat unused for the idle timeout; else looks again when it could have. */
-    private void checkIdle() {
-        idleCheck = null;
-        if (!ctx.channel().isActive()) {
-            return;
-        }
-        long wait = sink != null ? idleTimeoutNanos : idleTimeoutNanos - (System.nanoTime() - idleSince);
-        if (wait <= 0) {
-            ctx.close();
-        } else {
-            idleCheck = ctx.executor().schedule(this::checkIdle, wait, TimeUnit.NANOSECONDS);
+        if (idleTimer != null) {
+            idleTimer.start(idleTimeoutNanos); // counts from now; keeps running if it already was
         }
     }
 
@@ -134,9 +140,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-            idleCheck = null;
+        if (idleTimer != null) {
+            idleTimer.stop();
         }
         ResponseSink s = sink;
         sink = null;

@@ -3,6 +3,7 @@ package dev.trellis.proxy.upstream;
 import dev.trellis.proxy.balance.Endpoint;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.config.UpstreamPolicy;
+import dev.trellis.proxy.http.SizedHeaders;
 import dev.trellis.proxy.resilience.CircuitBreaker;
 import dev.trellis.proxy.resilience.Permit;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -71,8 +72,11 @@ public final class UpstreamPools {
     }
 
     /** Response heads up to 64 KiB; bodies are handed on in pieces of at most 64 KiB. */
-    private static final HttpDecoderConfig RESPONSE_DECODING =
-            new HttpDecoderConfig().setMaxHeaderSize(64 * 1024).setMaxChunkSize(64 * 1024);
+    private static final HttpDecoderConfig RESPONSE_DECODING = new HttpDecoderConfig()
+            .setHeadersFactory(SizedHeaders.MESSAGES)
+            .setTrailersFactory(SizedHeaders.TRAILERS)
+            .setMaxHeaderSize(64 * 1024)
+            .setMaxChunkSize(64 * 1024);
 
     /** The pool a connection belongs to. */
     private static final AttributeKey<PoolKey> POOL = AttributeKey.valueOf("trellis.pool");

@@ -23,6 +23,15 @@ class HopByHopTest {
     }
 
     @Test
+    void removesEveryNameInAListWithBlanksAndEmptyEntries() {
+        HttpHeaders headers = new DefaultHttpHeaders()
+                .add("connection", "x-a,, X-B ,x-c,")
+                .add("x-a", "1").add("x-b", "2").add("x-c", "3").add("x-kept", "yes");
+        HopByHop.strip(headers, false, false);
+        assertThat(headers.names()).containsExactly("x-kept");
+    }
+
+    @Test
     void keepsTeTrailersForGrpc() {
         HttpHeaders headers = new DefaultHttpHeaders().add("te", "trailers, deflate");
         HopByHop.strip(headers, false, false);

@@ -107,8 +107,12 @@ public final class Router implements PickContext, HashPolicy.Request {
         }
     }
 
-    /** The filters let the request through: route it. */
-    public void start() {
+    /**
+     * The filters let the request through: route it.
+     *
+     * @param now the time on {@link System#nanoTime()}'s clock
+     */
+    public void start(long now) {
         started = true;
         destination = route.pickCluster();
         cluster = destination.cluster();
@@ -117,7 +121,6 @@ public final class Router implements PickContext, HashPolicy.Request {
                     + route.name() + ")", ResponseFlag.NO_CLUSTER_FOUND);
             return;
         }
-        long now = System.nanoTime();
         RetryBudget budget = cluster.retryBudget();
         if (budget != null) {
             budget.requestStarted(now);
