@@ -61,6 +61,17 @@ public final class CircuitBreaker {
      *     release does nothing) after counting the overflow
      */
     public Permit tryAcquire(Resource resource) {
+        return tryTake(resource) ? Permit.holding(active[resource.ordinal()]) : Permit.DENIED;
+    }
+
+    /**
+     * Takes one unit of {@code resource} if the limit allows it, for a caller that tracks on its own
+     * whether it holds the unit and gives it back once by {@link #giveBack}: a try of a request, on
+     * every request's path, where a {@link Permit} object would be made for nothing else.
+     *
+     * @return whether the unit was taken; if not, the overflow was counted
+     */
+    public boolean tryTake(Resource resource) {
         int i = resource.ordinal();
         AtomicLong count = active[i];
         long limit = limits[i];
@@ -68,12 +79,17 @@ public final class CircuitBreaker {
             long current = count.get();
             if (current >= limit) {
                 overflows[i].increment();
-                return Permit.DENIED;
+                return false;
             }
             if (count.compareAndSet(current, current + 1)) {
-                return Permit.holding(count);
+                return true;
             }
         }
+    }
+
+    /** Gives back a unit {@link #tryTake} took: once per unit, which is the caller's to ensure. */
+    public void giveBack(Resource resource) {
+        active[resource.ordinal()].decrementAndGet();
     }
 
     /**

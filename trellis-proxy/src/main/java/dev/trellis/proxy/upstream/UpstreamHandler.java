@@ -1,6 +1,7 @@
 package dev.trellis.proxy.upstream;
 
 import dev.trellis.proxy.time.IdleTimer;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Error;
@@ -23,6 +24,10 @@ import java.io.IOException;
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final long maxRequests;
     private final long idleTimeoutNanos;
+    /** The pool an HTTP/1.1 connection goes back to; null for a stream. */
+    private final PoolKey pool;
+    /** The lease each request after the first takes this connection by, made once. */
+    private Lease reuse;
     private long requests;
     private ChannelHandlerContext ctx;
     /** Closes the connection after the idle timeout unused in the pool; null without one. */
@@ -33,14 +38,15 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** A handler for an HTTP/2 stream, which serves one request. */
     public UpstreamHandler() {
-        this(0, 0);
+        this(null, 0, 0);
     }
 
     /**
      * @param maxRequests requests the connection serves before it is closed; 0 for no limit
      * @param idleTimeoutNanos how long it may stay unused in the pool before it is closed; 0 for no limit
      */
-    public UpstreamHandler(long maxRequests, long idleTimeoutNanos) {
+    UpstreamHandler(PoolKey pool, long maxRequests, long idleTimeoutNanos) {
+        this.pool = pool;
         this.maxRequests = maxRequests;
         this.idleTimeoutNanos = idleTimeoutNanos;
     }
@@ -79,6 +85,22 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void bind(ResponseSink sink) {
         this.sink = sink;
         requests++;
+    }
+
+    PoolKey pool() {
+        return pool;
+    }
+
+    Channel channel() {
+        return ctx.channel();
+    }
+
+    /** The lease of this pooled connection for its next request: one object for all of them. */
+    Lease reuseLease() {
+        if (reuse == null) {
+            reuse = new Lease(ctx.channel(), this, true, false);
+        }
+        return reuse;
     }
 
     /** Whether the connection has served as many requests as it may ({@code maxRequestsPerConnection}). */

@@ -21,7 +21,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -78,9 +77,6 @@ public final class UpstreamPools {
             .setMaxHeaderSize(64 * 1024)
             .setMaxChunkSize(64 * 1024);
 
-    /** The pool a connection belongs to. */
-    private static final AttributeKey<PoolKey> POOL = AttributeKey.valueOf("trellis.pool");
-
     private final Class<? extends SocketChannel> channelClass;
     private final Limits limits;
     private final List<LoopPools> loops = new CopyOnWriteArrayList<>();
@@ -97,7 +93,7 @@ public final class UpstreamPools {
 
     private static final class LoopPools {
         EventLoop loop;
-        final Map<PoolKey, ArrayDeque<Channel>> idle = new HashMap<>();
+        final Map<PoolKey, ArrayDeque<UpstreamHandler>> idle = new HashMap<>();
         final Map<PoolKey, Http2Pool> http2 = new HashMap<>();
         final Map<PoolKey, ArrayDeque<Waiter>> waiters = new HashMap<>();
         boolean wakeScheduled;
@@ -120,11 +116,11 @@ public final class UpstreamPools {
      * loop, or null. The common case of a request: no allocation, no waiting.
      */
     public Lease idle(Cluster cluster, Endpoint endpoint) {
-        ArrayDeque<Channel> idle = pools.get().idle.get(key(cluster, endpoint));
-        Channel channel;
-        while (idle != null && (channel = idle.pollLast()) != null) {
-            if (channel.isActive()) {
-                return new Lease(channel, channel.pipeline().get(UpstreamHandler.class), true, false);
+        ArrayDeque<UpstreamHandler> idle = pools.get().idle.get(key(cluster, endpoint));
+        UpstreamHandler connection;
+        while (idle != null && (connection = idle.pollLast()) != null) {
+            if (connection.channel().isActive()) {
+                return connection.reuseLease();
             }
         }
         return null;
@@ -178,7 +174,7 @@ public final class UpstreamPools {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpClientCodec(RESPONSE_DECODING, false, false),
-                                new UpstreamHandler(policy.maxRequestsPerConnection(), policy.idleTimeout().toNanos()));
+                                new UpstreamHandler(key, policy.maxRequestsPerConnection(), policy.idleTimeout().toNanos()));
                     }
                 })
                 .addListener((ChannelFuture f) -> {
@@ -243,7 +239,8 @@ public final class UpstreamPools {
             return;
         }
         channel.config().setAutoRead(true);
-        PoolKey key = channel.attr(POOL).get();
+        UpstreamHandler connection = lease.handler();
+        PoolKey key = connection.pool();
         LoopPools here = pools.get();
         ArrayDeque<Waiter> queue = here.waiters.get(key);
         Waiter next;
@@ -252,7 +249,7 @@ public final class UpstreamPools {
             if (queue.isEmpty()) {
                 here.waiters.remove(key);
             }
-            if (next.promise.trySuccess(new Lease(channel, lease.handler(), true, false))) {
+            if (next.promise.trySuccess(connection.reuseLease())) {
                 return;
             }
         }
@@ -261,11 +258,11 @@ public final class UpstreamPools {
             channel.close();
             return;
         }
-        ArrayDeque<Channel> idle = here.idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+        ArrayDeque<UpstreamHandler> idle = here.idle.computeIfAbsent(key, k -> new ArrayDeque<>());
         if (idle.size() >= MAX_IDLE_PER_ENDPOINT) {
             channel.close();
         } else {
-            idle.addLast(channel);
+            idle.addLast(connection);
         }
     }
 
@@ -280,7 +277,6 @@ public final class UpstreamPools {
                 .channel(channelClass)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, policy.connectTimeout().toMillis()))
-                .attr(POOL, key)
                 .handler(init);
         UpstreamPolicy.TcpKeepalive keepalive = policy.keepalive();
         if (keepalive != null) {

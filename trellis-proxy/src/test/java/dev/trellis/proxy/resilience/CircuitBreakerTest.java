@@ -60,6 +60,22 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void unitsTakenWithoutAPermitCountAgainstTheSameLimit() {
+        CircuitBreaker breaker = new CircuitBreaker(CircuitBreakerPolicy.builder().maxRequests(2).build());
+        assertThat(breaker.tryTake(REQUESTS)).isTrue();
+        Permit permit = breaker.tryAcquire(REQUESTS);
+        assertThat(permit.granted()).isTrue();
+        assertThat(breaker.tryTake(REQUESTS)).as("past the limit").isFalse();
+        assertThat(breaker.overflows(REQUESTS)).isEqualTo(1);
+        breaker.giveBack(REQUESTS);
+        assertThat(breaker.active(REQUESTS)).isEqualTo(1);
+        assertThat(breaker.tryTake(REQUESTS)).as("room again").isTrue();
+        breaker.giveBack(REQUESTS);
+        permit.release();
+        assertThat(breaker.active(REQUESTS)).isZero();
+    }
+
+    @Test
     void eachResourceHasItsOwnCountAndOverflowCounter() {
         CircuitBreaker breaker = new CircuitBreaker(new CircuitBreakerPolicy(1, 1, 1, 1));
         for (Resource resource : Resource.values()) {

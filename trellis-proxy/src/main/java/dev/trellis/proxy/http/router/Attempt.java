@@ -36,8 +36,8 @@ final class Attempt implements ResponseSink {
     private final Cluster cluster;
     private final Endpoint endpoint;
     private final UpstreamPools pools;
-    /** Held from the start to the end of the try: the breaker's {@code maxRequests}. */
-    private Permit request;
+    /** Whether the try holds a unit of the breaker's {@code maxRequests}, from its start to its end. */
+    private boolean holdsRequest;
     /** Held while the try waits for a connection or stream: {@code maxPendingRequests}. */
     private Permit pending;
     /** Held by a retry: the budget's or the breaker's {@code maxRetries}. */
@@ -73,8 +73,8 @@ final class Attempt implements ResponseSink {
 
     /** @param fresh a new connection even if one is idle: a WebSocket upgrade, or a try after a stale pooled one */
     void start(boolean fresh, long perTryNanos) {
-        request = cluster.breaker().tryAcquire(CircuitBreaker.Resource.REQUESTS);
-        if (!request.granted()) {
+        holdsRequest = cluster.breaker().tryTake(CircuitBreaker.Resource.REQUESTS);
+        if (!holdsRequest) {
             ended = true;
             releasePermits();
             cluster.stats().requestOverflow();
@@ -387,10 +387,10 @@ final class Attempt implements ResponseSink {
 
     /** Every end path comes here once: timers cancelled, counts and permits given back. */
     private void end() {
-        if (ended && request == null) {
+        if (ended && !holdsRequest) {
             return;
         }
-        boolean started = request != null && request.granted();
+        boolean started = holdsRequest;
         ended = true;
         cancelPerTryTimer();
         if (started) {
@@ -400,9 +400,9 @@ final class Attempt implements ResponseSink {
     }
 
     private void releasePermits() {
-        if (request != null) {
-            request.release();
-            request = null;
+        if (holdsRequest) {
+            holdsRequest = false;
+            cluster.breaker().giveBack(CircuitBreaker.Resource.REQUESTS);
         }
         if (pending != null) {
             pending.release();
