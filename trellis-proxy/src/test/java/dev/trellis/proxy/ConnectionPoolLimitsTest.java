@@ -215,4 +215,24 @@ class ConnectionPoolLimitsTest {
             assertThat(client.read().status()).isEqualTo(200);
         }
     }
+
+    @Test
+    void aBurstOfConcurrentRequestsLeavesEveryConnectionPooledForTheNext() throws Exception {
+        start("""
+                tcp: {connectTimeout: 2s}
+                """);
+        int burst = 300; // on each of the proxy's two loops, more than a small idle cap would keep
+        for (int round = 1; round <= 2; round++) {
+            List<HttpWire> held = hold(burst);
+            await("round " + round).atMost(WAIT).until(() -> app.heldCount() == burst);
+            app.releaseHeld();
+            for (HttpWire client : held) {
+                assertThat(client.read().status()).isEqualTo(200);
+            }
+        }
+        // Each loop reuses its own idle connections; clients spread over the loops alike in both
+        // bursts, give or take a few.
+        assertThat(app.connectionCount()).as("the second burst reuses the first one's connections")
+                .isBetween((long) burst, burst + 10L);
+    }
 }
