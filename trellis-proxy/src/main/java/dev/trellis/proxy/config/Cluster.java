@@ -35,6 +35,8 @@ public final class Cluster {
     private final Spec spec;
     private final List<Endpoint> endpoints;
     private final TieredBalancer balancer;
+    /** The tier of each endpoint past the first (absent: tier 0), for counting failovers per try. */
+    private final Map<Endpoint, Integer> laterTiers = new HashMap<>();
     private final CircuitBreaker breaker;
     private final RetryBudget retryBudget;
     private final OutlierDetector outlier;
@@ -112,6 +114,14 @@ public final class Cluster {
                 .map(e -> running.containsKey(e) ? running.get(e) : new Endpoint(e.host(), e.port(), e.labels(), e.locality()))
                 .toList();
         this.balancer = TieredBalancer.create(spec.lbPolicy(), tiers(spec.endpoints(), endpoints), spec.lbSettings());
+        List<LocalityTiers.Tier> tiers = balancer.tiers().tiers();
+        for (int i = 1; i < tiers.size(); i++) {
+            for (LocalityTiers.Group group : tiers.get(i).groups()) {
+                for (Endpoint endpoint : group.endpoints()) {
+                    laterTiers.putIfAbsent(endpoint, i);
+                }
+            }
+        }
         UpstreamPolicy upstream = spec.upstream();
         UpstreamPolicy before = previous == null ? null : previous.spec.upstream();
         boolean sameBreakers = before != null && before.breakers().equals(upstream.breakers());
@@ -230,13 +240,7 @@ public final class Cluster {
 
     /** The tier {@code endpoint} is in, 0 being the caller's first choice; for counting failovers. */
     public int tierOf(Endpoint endpoint) {
-        List<LocalityTiers.Tier> tiers = balancer.tiers().tiers();
-        for (int i = 1; i < tiers.size(); i++) {
-            if (tiers.get(i).groups().stream().anyMatch(g -> g.endpoints().contains(endpoint))) {
-                return i;
-            }
-        }
-        return 0;
+        return laterTiers.getOrDefault(endpoint, 0);
     }
 
     /**
