@@ -30,7 +30,11 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -171,6 +175,36 @@ class ProtocolsTest {
                 assertThat(response.protocol()).isEqualTo("HTTP/2");
                 assertThat(response.header("x-served-by")).isEqualTo("h2-app");
                 assertThat(response.body()).contains("\"protocol\":\"HTTP/2\"").contains("\"bodyBytes\":5").contains("\"x-test\":\"yes\"");
+            }
+        }
+    }
+
+    /** Bodies many flow-control windows long (64 KiB each) cross both proxies whole, both ways, on streams side by side. */
+    @Test
+    void http2BodiesLongerThanTheFlowControlWindowPassWhole() throws Exception {
+        int size = 2 * 1024 * 1024;
+        byte[] upload = new byte[size];
+        Arrays.fill(upload, (byte) 'u');
+        try (Http2TestClient client = Http2TestClient.connect("127.0.0.1", h2Port, Http2TestClient.Mode.PRIOR_KNOWLEDGE, Duration.ofSeconds(10))) {
+            List<CompletableFuture<Http2TestClient.Response>> uploads = new ArrayList<>();
+            List<CompletableFuture<Http2TestClient.Response>> downloads = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                uploads.add(client.sendAsync("POST", "/up/" + i, Map.of(), upload));
+                downloads.add(client.sendAsync("GET", "/bytes/" + size, Map.of(), new byte[0]));
+            }
+            for (CompletableFuture<Http2TestClient.Response> sent : uploads) {
+                Http2TestClient.Response response = sent.get(10, TimeUnit.SECONDS);
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).contains("\"bodyBytes\":" + size);
+            }
+            for (CompletableFuture<Http2TestClient.Response> download : downloads) {
+                Http2TestClient.Response response = download.get(10, TimeUnit.SECONDS);
+                assertThat(response.status()).isEqualTo(200);
+                String body = response.body();
+                assertThat(body).hasSize(size);
+                for (int i = 0; i < size; i += 4099) {
+                    assertThat(body.charAt(i)).as("byte %d", i).isEqualTo((char) ('a' + i % 26));
+                }
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.trellis.model.ProxyBootstrap;
 import dev.trellis.proxy.config.ProxyConfig;
 import dev.trellis.proxy.telemetry.Metrics;
 import dev.trellis.proxy.xds.XdsAdapter;
+import dev.trellis.testing.Http2TestClient;
 import dev.trellis.testing.HttpEchoServer;
 import dev.trellis.testing.HttpWire;
 import dev.trellis.xds.XdsResources;
@@ -17,6 +18,7 @@ import dev.trellis.xds.snapshot.ProxySnapshotBuilder;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The HTTP connection manager's {@code stream_idle_timeout}, set on the listener by a control
  * plane (no mesh document sets it): a request on which nothing moves either way for that long is
- * answered 408, flag {@code SI}; one whose app answers within it is not.
+ * answered 408, flag {@code SI}; one whose app answers within it is not. Over HTTP/2 too.
  */
 class StreamIdleTimeoutTest {
     private static final String LISTENER = TestMesh.outbound("app", 80);
@@ -79,6 +81,19 @@ class StreamIdleTimeoutTest {
                 client.write("GET / HTTP/1.1\r\nHost: app\r\n\r\n");
                 assertThat(client.read().status()).isEqualTo(200);
             }
+        }
+    }
+
+    /** Over HTTP/2 each stream has its own timeout: the slow one is answered 408, the connection carries on. */
+    @Test
+    void anHttp2StreamNothingMovesOnIsAnswered408AndItsConnectionCarriesOn() throws Exception {
+        HttpEchoServer app = mesh.closeLater(new HttpEchoServer("app").start());
+        int port = start(app, Duration.ofMillis(300));
+        try (Http2TestClient client = Http2TestClient.connect("127.0.0.1", port, Http2TestClient.Mode.PRIOR_KNOWLEDGE, Duration.ofSeconds(10))) {
+            Http2TestClient.Response slow = client.get("/delay/3000", Map.of());
+            assertThat(slow.status()).isEqualTo(408);
+            assertThat(slow.body()).contains("stream timeout");
+            assertThat(client.get("/", Map.of()).status()).isEqualTo(200);
         }
     }
 }

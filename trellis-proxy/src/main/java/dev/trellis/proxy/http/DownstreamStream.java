@@ -8,12 +8,8 @@ import dev.trellis.proxy.http.router.Downstream;
 import dev.trellis.proxy.http.router.Router;
 import dev.trellis.proxy.listener.ListenerContext;
 import dev.trellis.proxy.route.Route;
-import dev.trellis.proxy.tcp.RelayHandler;
 import dev.trellis.proxy.telemetry.RequestStats;
 import dev.trellis.proxy.upstream.Lease;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
@@ -21,7 +17,6 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -31,8 +26,6 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -54,8 +47,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString HTTP = AsciiString.cached("http");
 
-    private final HttpProxyHandler handler;
-    private final ChannelHandlerContext ctx;
+    private final StreamCarrier carrier;
     private final boolean http2;
     private final ListenerContext listener;
     private final ListenerConfig config;
@@ -81,11 +73,10 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     private boolean done;
     private long idleNanos;
 
-    DownstreamStream(HttpProxyHandler handler, HttpRequest request) {
-        this.handler = handler;
-        this.ctx = handler.ctx();
-        this.http2 = handler.http2();
-        this.listener = handler.listener();
+    DownstreamStream(StreamCarrier carrier, HttpRequest request) {
+        this.carrier = carrier;
+        this.http2 = carrier.http2();
+        this.listener = carrier.listener();
         ListenerContext.Current current = listener.current();
         this.config = current.config();
         this.filters = current.filters();
@@ -145,7 +136,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         if (!headers.contains(X_REQUEST_ID)) {
             headers.set(X_REQUEST_ID, RequestIds.next());
         }
-        String client = handler.clientIp();
+        String client = carrier.clientIp();
         if (client != null) {
             String forwarded = headers.get(X_FORWARDED_FOR);
             headers.set(X_FORWARDED_FOR, forwarded == null ? client : forwarded + ", " + client);
@@ -220,7 +211,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
 
     @Override
     public EventLoop eventLoop() {
-        return ctx.channel().eventLoop();
+        return carrier.eventLoop();
     }
 
     @Override
@@ -245,14 +236,14 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
 
     @Override
     public String clientIp() {
-        return handler.clientIp();
+        return carrier.clientIp();
     }
 
     @Override
     public void pauseReading() {
         if (!readingPaused) {
             readingPaused = true;
-            handler.pause(HttpProxyHandler.WAIT_UPSTREAM);
+            carrier.pauseReading();
         }
     }
 
@@ -260,13 +251,13 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     public void resumeReading() {
         if (readingPaused) {
             readingPaused = false;
-            handler.resume(HttpProxyHandler.WAIT_UPSTREAM);
+            carrier.resumeReading();
         }
     }
 
     @Override
     public boolean writable() {
-        return ctx.channel().isWritable();
+        return carrier.writable();
     }
 
     @Override
@@ -278,9 +269,9 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     public void sendInterim(HttpObject part) {
         touch();
         responseStarted = true; // a 1xx reached the client: nothing is retried now
-        ctx.write(part, ctx.voidPromise());
+        carrier.write(part);
         if (part instanceof LastHttpContent) {
-            ctx.flush(); // 100 Continue: the client waits for it before sending the body
+            carrier.flush(); // 100 Continue: the client waits for it before sending the body
         }
     }
 
@@ -299,14 +290,14 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
             } else {
                 Framing.responseForHttp1(response, bodylessResponse);
             }
-            if (!keepAlive || handler.closing()) {
+            if (!keepAlive || carrier.closing()) {
                 keepAlive = false;
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             } else if (clientVersion == HttpVersion.HTTP_1_0) {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
         }
-        ctx.write(response, ctx.voidPromise());
+        carrier.write(response);
         if (response instanceof LastHttpContent) {
             responseComplete = true;
             maybeEnd();
@@ -316,7 +307,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     @Override
     public void sendBody(HttpContent content) {
         touch();
-        ctx.write(content, ctx.voidPromise());
+        carrier.write(content);
         if (content instanceof LastHttpContent && !done) {
             responseComplete = true;
             maybeEnd();
@@ -325,7 +316,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
 
     @Override
     public void flush() {
-        ctx.flush();
+        carrier.flush();
     }
 
     @Override
@@ -345,13 +336,14 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
             router.end();
         }
         FullHttpResponse response = LocalReply.of(status, grpcStatus, message, grpc);
-        if (!http2 && (!keepAlive || handler.closing() || (!requestComplete && !bodyless))) {
+        if (!http2 && (!keepAlive || carrier.closing() || (!requestComplete && !bodyless))) {
             // Rather than read a body nobody wants, close once the answer is out.
             keepAlive = false;
             requestComplete = true;
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        ctx.writeAndFlush(response, ctx.voidPromise());
+        carrier.write(response);
+        carrier.flush();
         maybeEnd();
     }
 
@@ -369,27 +361,9 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     public void tunnel(HttpResponse response, Lease upstream) {
         record.status(101);
         responseStarted = true;
-        ctx.writeAndFlush(response, ctx.voidPromise());
         done = true;
         recordStats();
-        handler.streamBecameTunnel();
-
-        Channel client = ctx.channel();
-        Channel server = upstream.channel();
-        upstream.handler().unbind();
-        ChannelPipeline down = client.pipeline();
-        ChannelPipeline up = server.pipeline();
-        down.addLast(new RelayHandler(server));
-        up.addLast(new RelayHandler(client));
-        down.remove(handler);
-        if (down.get(HttpServerUpgradeHandler.class) != null) {
-            down.remove(HttpServerUpgradeHandler.class);
-        }
-        down.remove(HttpServerCodec.class);
-        up.remove(upstream.handler());
-        up.remove(HttpClientCodec.class);
-        client.config().setAutoRead(true);
-        server.config().setAutoRead(true);
+        carrier.tunnel(response, upstream);
     }
 
     // FilterCallbacks: what the filters see.
@@ -401,7 +375,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
 
     @Override
     public EventExecutor executor() {
-        return ctx.executor();
+        return carrier.eventLoop();
     }
 
     @Override
@@ -448,19 +422,19 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
                 if (router != null) {
                     router.requestBodyUnwanted();
                 }
-                ctx.flush();
+                carrier.flush();
                 resumeReading();
             }
             return;
         }
         done = true;
         recordStats();
-        ctx.flush();
+        carrier.flush();
         if (router != null) {
             router.end();
         }
         resumeReading();
-        handler.streamEnded(keepAlive);
+        carrier.streamEnded(keepAlive);
     }
 
     /** Ends the request at once, closing both sides (an HTTP/2 stream is reset). */
@@ -470,7 +444,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
             router.end();
         }
         recordStats();
-        ctx.close();
+        carrier.reset();
     }
 
     private void recordStats() {
@@ -480,18 +454,18 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
         stats.record(record.status(), record.flags(), System.nanoTime() - record.startNanos());
     }
 
-    // The stream idle timeout: the handler's timer, armed once per connection, reads our activity.
+    // The stream idle timeout: the carrier's timer reads our activity.
 
     private void startIdleTimer() {
         idleNanos = config.http().streamIdleTimeout().toNanos();
         if (idleNanos > 0) {
-            handler.startIdleTimer(idleNanos);
+            carrier.startIdleTimer(idleNanos);
         }
     }
 
     private void touch() {
         if (idleNanos > 0) {
-            handler.touch();
+            carrier.touch();
         }
     }
 

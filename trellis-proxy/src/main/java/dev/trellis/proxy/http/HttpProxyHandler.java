@@ -1,36 +1,42 @@
 package dev.trellis.proxy.http;
 
 import dev.trellis.proxy.listener.ListenerContext;
+import dev.trellis.proxy.tcp.RelayHandler;
 import dev.trellis.proxy.time.IdleTimer;
+import dev.trellis.proxy.upstream.Lease;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The downstream end of an HTTP/1.1 connection, or of one HTTP/2 stream: turns each request into
- * a {@link DownstreamStream}, one at a time. Pipelined HTTP/1.1 requests wait, with
- * reading paused, until the response before them is complete.
+ * The downstream end of an HTTP/1.1 connection: turns each request into a
+ * {@link DownstreamStream}, one at a time. Pipelined requests wait, with reading paused, until the
+ * response before them is complete. On an upgrade to h2c it leaves the pipeline to
+ * {@link Http2ServerConnection}.
  */
-public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements StreamCarrier {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
 
     /** Reading paused while the upstream connects or cannot take more of the request body. */
-    static final int WAIT_UPSTREAM = 1;
+    private static final int WAIT_UPSTREAM = 1;
     /** Reading paused while a pipelined request waits for the response before it. */
-    static final int WAIT_RESPONSE = 2;
+    private static final int WAIT_RESPONSE = 2;
 
     private final ListenerContext listener;
-    private final boolean http2;
     private ChannelHandlerContext ctx;
     private DownstreamStream stream;
     private ArrayDeque<Object> pipelined;
@@ -38,51 +44,80 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean firstRequestSeen;
     private String clientIp;
-    /** The stream idle timeout: one timer per connection (or HTTP/2 stream), running while a request is active. */
+    /** The stream idle timeout: one timer per connection, running while a request is active. */
     private IdleTimer idleTimer;
 
-    /** @param http2 the channel is one HTTP/2 stream, not an HTTP/1.1 connection */
-    public HttpProxyHandler(ListenerContext listener, boolean http2) {
+    public HttpProxyHandler(ListenerContext listener) {
         this.listener = listener;
-        this.http2 = http2;
     }
 
-    ListenerContext listener() {
+    @Override
+    public ListenerContext listener() {
         return listener;
     }
 
-    ChannelHandlerContext ctx() {
-        return ctx;
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
     }
 
-    boolean http2() {
-        return http2;
+    @Override
+    public boolean http2() {
+        return false;
     }
 
-    /** The client's IP address as text (for HTTP/2, of the connection the stream is on), or null. */
-    String clientIp() {
+    @Override
+    public String clientIp() {
         if (clientIp == null) {
-            Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
-            SocketAddress remote = connection != null ? connection.remoteAddress() : null;
-            if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
-                clientIp = inet.getAddress().getHostAddress();
-            }
+            clientIp = ClientAddress.of(ctx.channel());
         }
         return clientIp;
     }
 
-    /** The current request moved: a read or a write, either way. */
-    void touch() {
+    @Override
+    public void touch() {
         idleTimer.touch();
     }
 
-    /** Times the current request out after {@code nanos} with nothing moving; the timer stops between requests. */
-    void startIdleTimer(long nanos) {
+    /** The timer stops between requests. */
+    @Override
+    public void startIdleTimer(long nanos) {
         idleTimer.start(nanos);
     }
 
-    boolean closing() {
+    @Override
+    public boolean closing() {
         return closing || listener.draining();
+    }
+
+    @Override
+    public void write(HttpObject part) {
+        ctx.write(part, ctx.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void pauseReading() {
+        pause(WAIT_UPSTREAM);
+    }
+
+    @Override
+    public void resumeReading() {
+        resume(WAIT_UPSTREAM);
+    }
+
+    @Override
+    public void reset() {
+        ctx.close();
     }
 
     @Override
@@ -151,7 +186,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** HTTP/1.1 clients upgrade to h2c on their first request or not at all. */
     private void stopOfferingH2cUpgrade() {
-        if (!http2 && ctx.pipeline().get(HttpServerUpgradeHandler.class) != null) {
+        if (ctx.pipeline().get(HttpServerUpgradeHandler.class) != null) {
             ctx.pipeline().remove(HttpServerUpgradeHandler.class);
         }
     }
@@ -189,7 +224,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent
                 || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
-            // The connection now speaks HTTP/2: streams get handlers of their own.
+            // The connection now speaks HTTP/2: its streams are Http2ServerConnection's.
             ctx.pipeline().remove(this);
         }
         ctx.fireUserEventTriggered(evt);
@@ -210,14 +245,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void pause(int reason) {
+    private void pause(int reason) {
         if (pauses == 0) {
             ctx.channel().config().setAutoRead(false);
         }
         pauses |= reason;
     }
 
-    void resume(int reason) {
+    private void resume(int reason) {
         int before = pauses;
         pauses &= ~reason;
         if (before != 0 && pauses == 0) {
@@ -225,13 +260,31 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The stream handed its connection over to a tunnel (WebSocket): this handler is done. */
-    void streamBecameTunnel() {
+    /** The connection becomes a WebSocket tunnel: this handler and the HTTP codecs leave both pipelines. */
+    @Override
+    public void tunnel(HttpResponse response, Lease upstream) {
+        ctx.writeAndFlush(response, ctx.voidPromise());
         stream = null;
+        Channel client = ctx.channel();
+        Channel server = upstream.channel();
+        upstream.handler().unbind();
+        ChannelPipeline down = client.pipeline();
+        ChannelPipeline up = server.pipeline();
+        down.addLast(new RelayHandler(server));
+        up.addLast(new RelayHandler(client));
+        down.remove(this);
+        if (down.get(HttpServerUpgradeHandler.class) != null) {
+            down.remove(HttpServerUpgradeHandler.class);
+        }
+        down.remove(HttpServerCodec.class);
+        up.remove(upstream.handler());
+        up.remove(HttpClientCodec.class);
+        client.config().setAutoRead(true);
+        server.config().setAutoRead(true);
     }
 
-    /** Called by the current stream once both its request and response are complete. */
-    void streamEnded(boolean keepConnection) {
+    @Override
+    public void streamEnded(boolean keepConnection) {
         stream = null;
         if (!keepConnection || closing()) {
             if (pipelined != null) {

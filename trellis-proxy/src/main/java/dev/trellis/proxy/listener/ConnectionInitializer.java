@@ -1,6 +1,7 @@
 package dev.trellis.proxy.listener;
 
 import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.http.Http2ServerConnection;
 import dev.trellis.proxy.http.HttpProxyHandler;
 import dev.trellis.proxy.http.SizedHeaders;
 import dev.trellis.proxy.tcp.TcpProxyHandler;
@@ -12,13 +13,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AsciiString;
 
 /**
@@ -61,32 +57,19 @@ final class ConnectionInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK_SIZE));
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
-                AsciiString.contentEquals("h2c", protocol) ? new Http2ServerUpgradeCodec(http2Codec(), streams()) : null,
+                AsciiString.contentEquals("h2c", protocol) ? new Http2ServerUpgradeCodec(http2()) : null,
                 MAX_UPGRADE_BODY);
         ch.pipeline().addLast(
                 new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(http2Codec(), streams());
+                        ch.pipeline().addLast(http2());
                     }
                 }),
-                new HttpProxyHandler(context, false));
+                new HttpProxyHandler(context));
     }
 
-    private Http2FrameCodec http2Codec() {
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADER_SIZE))
-                .build();
-        codec.gracefulShutdownTimeoutMillis(drainMillis);
-        return codec;
-    }
-
-    private Http2MultiplexHandler streams() {
-        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new HttpProxyHandler(context, true));
-            }
-        });
+    private Http2ServerConnection http2() {
+        return Http2ServerConnection.create(context, Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADER_SIZE), drainMillis);
     }
 }

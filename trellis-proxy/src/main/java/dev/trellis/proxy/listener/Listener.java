@@ -1,6 +1,7 @@
 package dev.trellis.proxy.listener;
 
 import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.http.Http2ServerConnection;
 import dev.trellis.proxy.http.HttpProxyHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -8,7 +9,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 
@@ -67,7 +67,7 @@ public final class Listener {
                 HttpProxyHandler http1 = connection.pipeline().get(HttpProxyHandler.class);
                 if (http1 != null) {
                     http1.drain();
-                } else if (connection.pipeline().get(Http2FrameCodec.class) != null) {
+                } else if (connection.pipeline().get(Http2ServerConnection.class) != null) {
                     connection.close();
                 }
             });

@@ -1,0 +1,100 @@
+package dev.trellis.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trellis.testing.Http2TestClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An HTTP/2 client's request body passes the upstream's pace back to the client through HTTP/2
+ * flow control: while the upstream takes nothing, the proxy stops giving the client window, and
+ * gives back what it held once the upstream reads again.
+ */
+class Http2DownstreamTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final TestMesh mesh = new TestMesh();
+
+    @AfterEach
+    void stop() {
+        mesh.close();
+    }
+
+    @Test
+    void anUploadToAnAppThatPausesReadingWaitsForItThenArrivesWhole() throws Exception {
+        int size = 16 << 20;
+        try (ServerSocket listening = new ServerSocket()) {
+            listening.setReceiveBufferSize(16 * 1024); // a small window, so the proxy's writes back up
+            listening.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> serveOneUpload(listening));
+
+            StandaloneProxy proxy = mesh.start("client", mesh.write("mesh.yaml", TestMesh.clientOf("app", listening.getLocalPort())));
+            int port = TestMesh.port(proxy, TestMesh.outbound("app", 80));
+            try (Http2TestClient client = Http2TestClient.connect("127.0.0.1", port, Http2TestClient.Mode.PRIOR_KNOWLEDGE, WAIT)) {
+                byte[] body = new byte[size];
+                Arrays.fill(body, (byte) 'x');
+                Http2TestClient.Response response = client.send("POST", "/upload", Map.of("content-length", String.valueOf(size)), body);
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo(String.valueOf(size));
+            }
+            assertThat(received.get()).isEqualTo(size);
+        }
+    }
+
+    /** Takes one HTTP/1.1 request, reads none of its body for a while, then all of it, and answers how much came. */
+    private static long serveOneUpload(ServerSocket listening) {
+        try (Socket socket = listening.accept()) {
+            InputStream in = socket.getInputStream();
+            String head = readHead(in);
+            Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
+            if (!length.find()) {
+                throw new IOException("no content-length in " + head);
+            }
+            long expected = Long.parseLong(length.group(1));
+            Thread.sleep(500); // the proxy's buffers toward this app fill, and its client must wait
+            byte[] buffer = new byte[64 * 1024];
+            long count = 0;
+            int n;
+            while (count < expected && (n = in.read(buffer)) > 0) {
+                count += n;
+            }
+            byte[] answer = String.valueOf(count).getBytes(StandardCharsets.US_ASCII);
+            OutputStream out = socket.getOutputStream();
+            out.write(("HTTP/1.1 200 OK\r\ncontent-length: " + answer.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(answer);
+            out.flush();
+            return count;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed in the request head");
+            }
+            head.write(b);
+            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+}
