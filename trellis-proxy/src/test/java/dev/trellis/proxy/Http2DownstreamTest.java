@@ -21,9 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * An HTTP/2 client's request body passes the upstream's pace back to the client through HTTP/2
- * flow control: while the upstream takes nothing, the proxy stops giving the client window, and
- * gives back what it held once the upstream reads again.
+ * What an HTTP/2 client meets through the proxy beyond plain requests: its request body passes the
+ * upstream's pace back through HTTP/2 flow control (while the upstream takes nothing, the proxy
+ * stops giving the client window, and gives back what it held once the upstream reads again), and
+ * interim responses reach it as interim HEADERS.
  */
 class Http2DownstreamTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -53,6 +54,41 @@ class Http2DownstreamTest {
                 assertThat(response.body()).isEqualTo(String.valueOf(size));
             }
             assertThat(received.get()).isEqualTo(size);
+        }
+    }
+
+    /** An app's 100 Continue reaches an HTTP/2 client as an interim HEADERS frame, and its final answer after it. */
+    @Test
+    void anInterimResponseReachesAnHttp2ClientBeforeTheFinalOne() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> head = CompletableFuture.supplyAsync(() -> serveOneWithContinue(listening));
+            StandaloneProxy proxy = mesh.start("client", mesh.write("mesh.yaml", TestMesh.clientOf("app", listening.getLocalPort())));
+            int port = TestMesh.port(proxy, TestMesh.outbound("app", 80));
+            try (Http2TestClient client = Http2TestClient.connect("127.0.0.1", port, Http2TestClient.Mode.PRIOR_KNOWLEDGE, WAIT)) {
+                Http2TestClient.Response response = client.send("POST", "/continue",
+                        Map.of("expect", "100-continue", "content-length", "5"), "hello".getBytes(StandardCharsets.US_ASCII));
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("hello");
+            }
+            assertThat(head.get()).containsIgnoringCase("expect: 100-continue");
+        }
+    }
+
+    /** Takes one HTTP/1.1 request, answers 100 Continue, reads its 5-byte body and echoes it. */
+    private static String serveOneWithContinue(ServerSocket listening) {
+        try (Socket socket = listening.accept()) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            String head = readHead(in);
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] body = in.readNBytes(5);
+            out.write("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            return head;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
