@@ -62,6 +62,7 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private Channel channel;
     private Http2Connection http2;
     private Http2StreamChannelBootstrap streams;
+    private ConnectionFlush flush;
     private State state = State.CONNECTING;
     /** Stream channels handed out whose close has not been seen yet. */
     private int open;
@@ -84,6 +85,7 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         connect = pools.connect(pool.loop(), pool.key(), pool.cluster(), permit, new Init());
         channel = connect.channel();
         streams = new Http2StreamChannelBootstrap(channel).handler(STREAM);
+        flush = new ConnectionFlush(channel);
         connect.addListener(this::connected);
         channel.closeFuture().addListener(f -> closed());
     }
@@ -164,7 +166,7 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         }
         Http2StreamChannel stream = opened.getNow();
         stream.closeFuture().addListener(this);
-        if (!promise.trySuccess(new Lease(stream, stream.pipeline().get(UpstreamHandler.class), false, true))) {
+        if (!promise.trySuccess(new Lease(stream, stream.pipeline().get(UpstreamHandler.class), false, flush))) {
             stream.close(); // its request went away meanwhile: nothing was written, nothing is sent
         }
     }

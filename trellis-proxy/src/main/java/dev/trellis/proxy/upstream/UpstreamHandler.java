@@ -98,7 +98,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     /** The lease of this pooled connection for its next request: one object for all of them. */
     Lease reuseLease() {
         if (reuse == null) {
-            reuse = new Lease(ctx.channel(), this, true, false);
+            reuse = new Lease(ctx.channel(), this, true, null);
         }
         return reuse;
     }

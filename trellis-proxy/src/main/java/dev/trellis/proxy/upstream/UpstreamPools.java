@@ -187,7 +187,7 @@ public final class UpstreamPools {
                         promise.tryFailure(f.cause());
                         return;
                     }
-                    Lease lease = new Lease(f.channel(), f.channel().pipeline().get(UpstreamHandler.class), false, false);
+                    Lease lease = new Lease(f.channel(), f.channel().pipeline().get(UpstreamHandler.class), false, null);
                     if (!promise.trySuccess(lease)) {
                         release(lease); // its request went away while it connected: keep it for the next
                     }

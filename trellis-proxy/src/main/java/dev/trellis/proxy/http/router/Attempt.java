@@ -150,7 +150,7 @@ final class Attempt implements ResponseSink {
         sentNanos = System.nanoTime();
         up.write(router.head(), up.voidPromise());
         router.body().writeTo(up);
-        up.flush();
+        lease.flush();
         router.waitingForUpstream(!up.isWritable());
     }
 
@@ -168,7 +168,7 @@ final class Attempt implements ResponseSink {
 
     void flush() {
         if (lease != null) {
-            lease.channel().flush();
+            lease.flush();
         }
     }
 

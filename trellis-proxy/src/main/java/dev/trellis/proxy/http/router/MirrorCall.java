@@ -94,7 +94,7 @@ final class MirrorCall implements ResponseSink {
             up.write(piece, up.voidPromise());
         }
         body = List.of();
-        up.flush();
+        lease.flush();
     }
 
     @Override
