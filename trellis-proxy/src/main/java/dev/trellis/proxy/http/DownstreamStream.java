@@ -132,7 +132,7 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     /** What the connection manager does to every request before routing: Envoy's HCM headers. */
     private void prepareRequest() {
         HttpHeaders headers = request.headers();
-        HopByHop.strip(headers, webSocket, http2);
+        HopByHop.strip(headers, webSocket, false); // an HTTP/2 request's head is Http2Requests', with no Netty names
         if (!headers.contains(X_REQUEST_ID)) {
             headers.set(X_REQUEST_ID, RequestIds.next());
         }

@@ -11,17 +11,16 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -36,6 +35,7 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import org.slf4j.Logger;
@@ -86,7 +86,13 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
 
     /** A server-side handler for one connection, with the given first SETTINGS and drain time. */
     public static Http2ServerConnection create(ListenerContext listener, Http2Settings settings, long drainMillis) {
-        return new Builder(listener).initialSettings(settings).gracefulShutdownTimeoutMillis(drainMillis).build();
+        Http2Connection connection = new DefaultHttp2Connection(true);
+        // Streams share the connection's window evenly: clients here send no priorities worth
+        // the cost of Netty's default, a weighted tree walked on every stream's start and end.
+        connection.remote().flowController(
+                new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+        return new Builder(listener).connection(connection).initialSettings(settings)
+                .gracefulShutdownTimeoutMillis(drainMillis).build();
     }
 
     @Override
@@ -160,7 +166,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
             }
             StreamOfConnection carrier = stream.getProperty(carrierKey);
             if (carrier == null) {
-                new StreamOfConnection(stream, true).start(request(streamId, headers, endOfStream));
+                new StreamOfConnection(stream, true).start(Http2Requests.toHttp1(streamId, headers, endOfStream));
             } else {
                 // Trailers: the decoder allows a second HEADERS only with END_STREAM.
                 LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
@@ -196,18 +202,6 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
             if (carrier != null) {
                 carrier.closed();
             }
-        }
-
-        /** The request's head as the router takes it: HTTP/1.1 form, a whole request when the stream ended with its headers. */
-        private static HttpRequest request(int streamId, Http2Headers headers, boolean endOfStream) throws Http2Exception {
-            if (endOfStream) {
-                return HttpConversionUtil.toFullHttpRequest(streamId, headers, Unpooled.EMPTY_BUFFER, true);
-            }
-            HttpRequest request = HttpConversionUtil.toHttpRequest(streamId, headers, true);
-            if (!HttpUtil.isContentLengthSet(request)) {
-                request.headers().add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            }
-            return request;
         }
     }
 
@@ -452,13 +446,17 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         private final ListenerContext listener;
 
         Builder(ListenerContext listener) {
-            this.listener = listener;
-            server(true);
+            this.listener = listener; // a server by its connection's side
         }
 
         @Override
         protected Builder initialSettings(Http2Settings settings) {
             return super.initialSettings(settings);
+        }
+
+        @Override
+        protected Builder connection(Http2Connection connection) {
+            return super.connection(connection);
         }
 
         @Override

@@ -14,6 +14,10 @@ public final class SizedHeaders implements HttpHeadersFactory {
     /** Request and response heads: a handful of fields; a map grows its chains, not its table. */
     public static final HttpHeadersFactory MESSAGES = new SizedHeaders(DefaultHttpHeadersFactory.headersFactory(), 8);
 
+    /** Request heads from HTTP/2, whose names the HTTP/2 decoder checked and whose values {@link Http2Requests} did. */
+    static final HttpHeadersFactory CHECKED_ELSEWHERE =
+            new SizedHeaders(DefaultHttpHeadersFactory.headersFactory().withValidation(false), 8);
+
     /** Trailers: gRPC sends two or three, everything else none. */
     public static final HttpHeadersFactory TRAILERS = new SizedHeaders(DefaultHttpHeadersFactory.trailersFactory(), 2);
 
