@@ -1,0 +1,309 @@
+// Measures the HTTP/1.1 codec work of one proxied request, in time and in bytes allocated per
+// operation: the downstream connection decoding a typical GET and encoding its 200 response, the
+// upstream connection encoding that request and decoding the response, each through Netty's codecs
+// configured exactly as the proxy configures them (ConnectionInitializer for the listener's pipeline,
+// UpstreamPools for HttpClientCodec), and all four in one proxied exchange. The codecs run on every
+// request, so their allocation is most of the hot path's allocation budget (see README.md).
+package dev.trellis.bench;
+
+import dev.trellis.proxy.http.SizedHeaders;
+import dev.trellis.proxy.listener.BenchListenerPipeline;
+import dev.trellis.proxy.upstream.UpstreamPools;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xms512m", "-Xmx512m", EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
+@State(Scope.Thread)
+public class Http1CodecBenchmark {
+    /** A browser's GET as the downstream sends it: 8 headers. */
+    static final byte[] REQUEST = ascii("""
+            GET /api/v1/orders/42?expand=items HTTP/1.1\r
+            Host: shop.example.com\r
+            User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r
+            Accept: application/json, text/plain, */*\r
+            Accept-Language: en-US,en;q=0.5\r
+            Accept-Encoding: gzip, deflate, br\r
+            Connection: keep-alive\r
+            Cookie: session=3b1f9c2e7a5d4e8f; theme=dark\r
+            X-Request-Id: 9f1c2d3e-4b5a-6c7d-8e9f-0a1b2c3d4e5f\r
+            \r
+            """);
+
+    /** The upstream's answer, bench/proxy's backend's: 200, 4 headers, the 6 bytes "hello\n". */
+    static final byte[] RESPONSE = ascii("""
+            HTTP/1.1 200 OK\r
+            Server: nginx\r
+            Date: Fri, 28 Nov 2026 00:00:00 GMT\r
+            Content-Type: text/plain\r
+            Content-Length: 6\r
+            \r
+            hello
+            """);
+
+    static final byte[] BODY = ascii("hello\n");
+
+    private static final VarHandle SERVER_METHOD_QUEUE;
+    private static final VarHandle SERVER_METHOD_QUEUE_SIZE;
+
+    static {
+        try {
+            MethodHandles.Lookup codec = MethodHandles.privateLookupIn(HttpServerCodec.class, MethodHandles.lookup());
+            SERVER_METHOD_QUEUE = codec.findVarHandle(HttpServerCodec.class, "methodQueue", long.class);
+            SERVER_METHOD_QUEUE_SIZE = codec.findVarHandle(HttpServerCodec.class, "methodQueueSize", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The downstream connection: the listener's pipeline, minus the proxy's own handler. */
+    private EmbeddedChannel downstream;
+    private HttpServerCodec serverCodec;
+    /** The upstream connection: HttpClientCodec as an HTTP/1.1 upstream pool configures it. */
+    private EmbeddedChannel upstream;
+    private Queue<HttpMethod> clientMethods;
+
+    private ByteBufAllocator alloc;
+
+    /** The request head the proxy writes upstream, and the response it writes downstream: reused. */
+    private HttpRequest request;
+    private HttpResponse response;
+    private LastHttpContent responseBody;
+
+    @Setup
+    public void setUp() throws Exception {
+        if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
+            System.err.printf("%nWARNING: not on a Netty FastThreadLocalThread (was -jvmArgsAppend given? it replaces %s %s):"
+                    + " Netty recycles nothing here, and allocation per op is higher than on the proxy's event loops%n",
+                    EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS);
+        }
+        serverCodec = BenchListenerPipeline.http1Codec();
+        downstream = new EmbeddedChannel(BenchListenerPipeline.front(serverCodec));
+        HttpClientCodec clientCodec = new HttpClientCodec(upstreamResponseDecoding(), false, false);
+        upstream = new EmbeddedChannel(clientCodec);
+        clientMethods = clientMethodQueue(clientCodec);
+        alloc = downstream.alloc();
+
+        request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/v1/orders/42?expand=items",
+                SizedHeaders.MESSAGES.newHeaders());
+        request.headers()
+                .add("Host", "shop.example.com")
+                .add("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+                .add("Accept", "application/json, text/plain, */*")
+                .add("Accept-Language", "en-US,en;q=0.5")
+                .add("Accept-Encoding", "gzip, deflate, br")
+                .add("Connection", "keep-alive")
+                .add("Cookie", "session=3b1f9c2e7a5d4e8f; theme=dark")
+                .add("X-Request-Id", "9f1c2d3e-4b5a-6c7d-8e9f-0a1b2c3d4e5f");
+        response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, SizedHeaders.MESSAGES.newHeaders());
+        response.headers()
+                .add("Server", "nginx")
+                .add("Date", "Fri, 28 Nov 2026 00:00:00 GMT")
+                .add("Content-Type", "text/plain")
+                .add("Content-Length", "6");
+        responseBody = new DefaultLastHttpContent(alloc.directBuffer(BODY.length).writeBytes(BODY));
+
+        // The codecs must do what the benchmarks say, byte for byte; this also takes the listener's
+        // pipeline past its first request (the h2c preface sniffer leaves after the first bytes).
+        check("exchange: messages left", 0, exchange(null));
+        check("decodeRequest: messages", 2, decodeRequest(null));
+        check("encodeResponse: bytes", RESPONSE.length, encodeResponse(null));
+        check("encodeRequest: bytes", REQUEST.length, encodeRequest(null));
+        check("decodeResponse: messages", 2, decodeResponse(null));
+        check("encoded response", Arrays.toString(RESPONSE), Arrays.toString(encoded(downstream, response, responseBody)));
+        check("encoded request", Arrays.toString(REQUEST), Arrays.toString(encoded(upstream, request, LastHttpContent.EMPTY_LAST_CONTENT)));
+        clientMethods.clear();
+        System.out.printf("%nmessage sizes: request %d B, response %d B (head %d + body %d)%n",
+                REQUEST.length, RESPONSE.length, RESPONSE.length - BODY.length, BODY.length);
+    }
+
+    @TearDown
+    public void tearDown() {
+        downstream.finishAndReleaseAll();
+        upstream.finishAndReleaseAll();
+        responseBody.release();
+    }
+
+    /**
+     * The downstream codec decodes a request that arrived in one read: the request head and an
+     * empty last content. (The listener's codec queues each request's method for its response; the
+     * benchmark empties that queue as the response written for it would, or the codec would refuse
+     * more than 128 requests in flight.)
+     */
+    @Benchmark
+    public int decodeRequest(Blackhole bh) {
+        fireRead(downstream, REQUEST);
+        int n = drainInbound(downstream, bh);
+        SERVER_METHOD_QUEUE.set(serverCodec, 0L);
+        SERVER_METHOD_QUEUE_SIZE.set(serverCodec, 0);
+        return n;
+    }
+
+    /** The downstream codec encodes the response head and its 6-byte body, written with a void promise as the proxy writes. */
+    @Benchmark
+    public int encodeResponse(Blackhole bh) {
+        responseBody.retain(); // the encoder releases what it is given
+        downstream.write(response, downstream.voidPromise());
+        downstream.write(responseBody, downstream.voidPromise());
+        downstream.flush();
+        return drainOutbound(downstream, bh);
+    }
+
+    /** The upstream codec encodes the request head and its empty last content. */
+    @Benchmark
+    public int encodeRequest(Blackhole bh) {
+        upstream.write(request, upstream.voidPromise());
+        upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+        upstream.flush();
+        clientMethods.poll(); // what decoding its response would take out
+        return drainOutbound(upstream, bh);
+    }
+
+    /** The upstream codec decodes a response that arrived in one read: the head and its body as last content. */
+    @Benchmark
+    public int decodeResponse(Blackhole bh) {
+        clientMethods.offer(HttpMethod.GET); // what encoding its request would have put in
+        fireRead(upstream, RESPONSE);
+        return drainInbound(upstream, bh);
+    }
+
+    /**
+     * One proxied request's codec work, with no help from reflection: the downstream decodes the
+     * request, the upstream encodes the decoded request and decodes the response, the downstream
+     * encodes the decoded response. Returns the number of messages still in flight (0).
+     */
+    @Benchmark
+    public int exchange(Blackhole bh) {
+        fireRead(downstream, REQUEST);
+        for (Object part; (part = downstream.readInbound()) != null; ) {
+            upstream.write(part, upstream.voidPromise());
+        }
+        upstream.flush();
+        drainOutbound(upstream, bh);
+        fireRead(upstream, RESPONSE);
+        for (Object part; (part = upstream.readInbound()) != null; ) {
+            downstream.write(part, downstream.voidPromise());
+        }
+        downstream.flush();
+        drainOutbound(downstream, bh);
+        return downstream.inboundMessages().size() + upstream.inboundMessages().size();
+    }
+
+    /**
+     * What a socket read hands the pipeline: the bytes, in a buffer of the channel's allocator (pooled,
+     * direct). Copied from an array: a copy from another direct buffer would allocate a ByteBuffer
+     * view (60 B) that a socket read does not.
+     */
+    private void fireRead(EmbeddedChannel channel, byte[] bytes) {
+        ByteBuf read = alloc.directBuffer(bytes.length).writeBytes(bytes);
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.fireChannelRead(read);
+        pipeline.fireChannelReadComplete();
+        channel.checkException();
+    }
+
+    /** Consumes and releases what the pipeline passed on; returns how many messages. */
+    private static int drainInbound(EmbeddedChannel channel, Blackhole bh) {
+        int n = 0;
+        for (Object msg; (msg = channel.readInbound()) != null; n++) {
+            if (bh != null) {
+                bh.consume(msg);
+            }
+            ReferenceCountUtil.release(msg);
+        }
+        return n;
+    }
+
+    /** Consumes and releases what would go to the socket; returns how many bytes. */
+    private static int drainOutbound(EmbeddedChannel channel, Blackhole bh) {
+        channel.checkException();
+        int bytes = 0;
+        for (Object msg; (msg = channel.readOutbound()) != null; ) {
+            bytes += ((ByteBuf) msg).readableBytes();
+            if (bh != null) {
+                bh.consume(msg);
+            }
+            ReferenceCountUtil.release(msg);
+        }
+        return bytes;
+    }
+
+    private static byte[] encoded(EmbeddedChannel channel, Object head, LastHttpContent last) {
+        last.retain();
+        channel.write(head, channel.voidPromise());
+        channel.write(last, channel.voidPromise());
+        channel.flush();
+        ByteBuf all = Unpooled.buffer();
+        for (Object msg; (msg = channel.readOutbound()) != null; ) {
+            all.writeBytes((ByteBuf) msg);
+            ReferenceCountUtil.release(msg);
+        }
+        byte[] bytes = new byte[all.readableBytes()];
+        all.readBytes(bytes);
+        return bytes;
+    }
+
+    /** The decoder configuration of UpstreamPools' HTTP/1.1 connections (private there: read, not copied). */
+    private static HttpDecoderConfig upstreamResponseDecoding() throws ReflectiveOperationException {
+        Field field = UpstreamPools.class.getDeclaredField("RESPONSE_DECODING");
+        field.setAccessible(true);
+        return (HttpDecoderConfig) field.get(null);
+    }
+
+    /** HttpClientCodec's queue of the methods of requests awaiting their responses. */
+    @SuppressWarnings("unchecked")
+    private static Queue<HttpMethod> clientMethodQueue(HttpClientCodec codec) throws ReflectiveOperationException {
+        Field field = HttpClientCodec.class.getDeclaredField("queue");
+        field.setAccessible(true);
+        return (Queue<HttpMethod>) field.get(codec);
+    }
+
+    private static void check(String what, Object expected, Object actual) {
+        if (!actual.equals(expected)) {
+            throw new IllegalStateException(what + ": expected " + expected + ", got " + actual);
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
