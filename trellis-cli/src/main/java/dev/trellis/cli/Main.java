@@ -28,6 +28,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        Logging.configure();
         System.exit(commandLine().execute(args));
     }
 

@@ -1,10 +1,9 @@
 package dev.trellis.cli.demo;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.LoggerFactory;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Holds the info logs of the control plane, the proxies and the xDS server library back while
@@ -28,10 +27,9 @@ public final class QuietLogs implements AutoCloseable {
         List<Quieted> quieted = new ArrayList<>();
         if (System.getenv("TRELLIS_LOG_LEVEL") == null) {
             for (String name : LOGGERS) {
-                if (LoggerFactory.getLogger(name) instanceof Logger logger) {
-                    quieted.add(new Quieted(logger, logger.getLevel()));
-                    logger.setLevel(Level.WARN);
-                }
+                Logger logger = Logger.getLogger(name); // held in quieted, so it keeps its level
+                quieted.add(new Quieted(logger, logger.getLevel()));
+                logger.setLevel(Level.WARNING);
             }
         }
         return new QuietLogs(quieted);
