@@ -218,6 +218,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         private int heldBytes;
         /** Between a 1xx head and its end: the parts of an interim response that end no stream. */
         private boolean inInterim;
+        /** Listed in {@code bodiesRead}: body went upstream in this read, to be flushed at its end. */
         private boolean bodyRead;
         private IdleTimer idleTimer;
 
