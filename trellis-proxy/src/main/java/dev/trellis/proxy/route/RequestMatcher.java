@@ -23,12 +23,19 @@ public record RequestMatcher(StringMatcher path, StringMatcher method, StringMat
         headers = List.copyOf(headers);
     }
 
-    boolean matches(HttpRequest request) {
-        if (path != null) {
-            String target = request.uri();
-            if (!path.matches(path.prefix() != null ? target : pathOf(target))) {
-                return false;
-            }
+    /** Whether the path condition reads the path without its query (all but a prefix do). */
+    boolean readsPathWithoutQuery() {
+        return path != null && path.prefix() == null;
+    }
+
+    /**
+     * @param target the request target, as sent
+     * @param pathWithoutQuery the target without its query; may be null when
+     *     {@link #readsPathWithoutQuery()} is false
+     */
+    boolean matches(HttpRequest request, String target, String pathWithoutQuery) {
+        if (path != null && !path.matches(path.prefix() != null ? target : pathWithoutQuery)) {
+            return false;
         }
         if (method != null && !method.matches(request.method().name())) {
             return false;

@@ -13,8 +13,14 @@ public final class RouteTable {
 
     /** The first matching route, or null when none matches. */
     public Route match(HttpRequest request) {
+        String target = request.uri();
+        String pathWithoutQuery = null; // cut once per request, and only if a route reads it
         for (Route route : routes) {
-            if (route.matcher().matches(request)) {
+            RequestMatcher matcher = route.matcher();
+            if (pathWithoutQuery == null && matcher.readsPathWithoutQuery()) {
+                pathWithoutQuery = RequestMatcher.pathOf(target);
+            }
+            if (matcher.matches(request, target, pathWithoutQuery)) {
                 return route;
             }
         }
