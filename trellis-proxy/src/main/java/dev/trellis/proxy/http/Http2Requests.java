@@ -3,12 +3,14 @@ package dev.trellis.proxy.http;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -17,7 +19,7 @@ import java.util.Map;
 /**
  * An HTTP/2 request's head as the HTTP/1.1 request the rest of the path takes (RFC 9113 section
  * 8.3.1): {@code :authority} becomes {@code Host}, the {@code cookie} fields are joined into one,
- * the other pseudo-headers leave. Netty's HTTP/2 decoder has checked the names (lowercase tokens,
+ * the other pseudo-headers leave; and its trailers, which may have none. Netty's HTTP/2 decoder has checked the names (lowercase tokens,
  * no connection-specific fields) but not the values, which must not smuggle a line break into the
  * HTTP/1.1 request upstream: they are checked here, once, and the map is not checked again.
  */
@@ -75,6 +77,20 @@ final class Http2Requests {
             headers.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, httpMethod, uri, headers);
+    }
+
+    /** A request's trailers (its second HEADERS, which ends the stream) as the body's last piece. */
+    static LastHttpContent trailers(int streamId, Http2Headers in) throws Http2Exception {
+        LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, SizedHeaders.TRAILERS);
+        for (Map.Entry<CharSequence, CharSequence> field : in) {
+            CharSequence name = field.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                throw malformed(streamId, "a pseudo-header in trailers: " + name);
+            }
+            checkValue(streamId, name, field.getValue());
+            last.trailingHeaders().add(name, field.getValue());
+        }
+        return last;
     }
 
     /** RFC 9110 section 5.5: no control characters but horizontal tab. */

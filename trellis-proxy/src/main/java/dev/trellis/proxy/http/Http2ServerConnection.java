@@ -1,10 +1,10 @@
 package dev.trellis.proxy.http;
 
 import dev.trellis.proxy.listener.ListenerContext;
+import dev.trellis.proxy.time.ConnectionFlush;
 import dev.trellis.proxy.time.IdleTimer;
 import dev.trellis.proxy.upstream.Lease;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
@@ -51,11 +50,10 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
 
     private final ListenerContext listener;
     private final Http2Connection.PropertyKey carrierKey;
-    private final Runnable flushTask = this::flushNow;
     /** Streams that passed request body on upstream in this read, to flush there once it is done. */
     private final ArrayList<StreamOfConnection> bodiesRead = new ArrayList<>();
     private ChannelHandlerContext ctx;
-    private boolean flushScheduled;
+    private ConnectionFlush flush;
     private String clientIp;
 
     private Http2ServerConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
@@ -67,7 +65,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
-                StreamOfConnection carrier = stream.getProperty(carrierKey);
+                StreamOfConnection carrier = carrierOf(stream);
                 if (carrier != null) {
                     carrier.closed();
                 }
@@ -76,7 +74,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         encoder.flowController().listener(new Http2RemoteFlowController.Listener() {
             @Override
             public void writabilityChanged(Http2Stream stream) {
-                StreamOfConnection carrier = stream.getProperty(carrierKey);
+                StreamOfConnection carrier = carrierOf(stream);
                 if (carrier != null) {
                     carrier.writabilityChanged();
                 }
@@ -98,6 +96,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        this.flush = new ConnectionFlush(ctx.channel());
         super.handlerAdded(ctx);
     }
 
@@ -108,7 +107,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
             Http2Stream stream = connection().stream(Http2CodecUtil.HTTP_UPGRADE_STREAM_ID);
             if (stream != null) {
                 try {
-                    new StreamOfConnection(stream, false).start(upgrade.upgradeRequest().retain());
+                    new StreamOfConnection(stream).start(upgrade.upgradeRequest().retain());
                 } catch (Http2Exception e) {
                     onError(ctx, false, e);
                 }
@@ -136,16 +135,9 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         }
     }
 
-    private void requestFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.executor().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        flush(ctx);
+    /** The stream's carrier, or null: no such stream, or its headers not read yet. */
+    private StreamOfConnection carrierOf(Http2Stream stream) {
+        return stream == null ? null : stream.getProperty(carrierKey);
     }
 
     private String clientIp() {
@@ -166,12 +158,10 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
             }
             StreamOfConnection carrier = stream.getProperty(carrierKey);
             if (carrier == null) {
-                new StreamOfConnection(stream, true).start(Http2Requests.toHttp1(streamId, headers, endOfStream));
+                new StreamOfConnection(stream).start(Http2Requests.toHttp1(streamId, headers, endOfStream));
             } else {
                 // Trailers: the decoder allows a second HEADERS only with END_STREAM.
-                LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
-                HttpConversionUtil.addHttp2ToHttpHeaders(streamId, headers, last.trailingHeaders(), HttpVersion.HTTP_1_1, true, true);
-                carrier.requestContent(last, 0);
+                carrier.requestContent(Http2Requests.trailers(streamId, headers), 0);
             }
         }
 
@@ -184,8 +174,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         @Override
         public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
             int bytes = data.readableBytes() + padding;
-            Http2Stream stream = connection().stream(streamId);
-            StreamOfConnection carrier = stream != null ? stream.getProperty(carrierKey) : null;
+            StreamOfConnection carrier = carrierOf(connection().stream(streamId));
             if (carrier == null) {
                 return bytes;
             }
@@ -197,8 +186,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
 
         @Override
         public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-            Http2Stream stream = connection().stream(streamId);
-            StreamOfConnection carrier = stream != null ? stream.getProperty(carrierKey) : null;
+            StreamOfConnection carrier = carrierOf(connection().stream(streamId));
             if (carrier != null) {
                 carrier.closed();
             }
@@ -208,8 +196,6 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
     /** One stream of this connection, as its {@link DownstreamStream} sees it. */
     private final class StreamOfConnection implements StreamCarrier, IdleTimer.Watched {
         private final Http2Stream stream;
-        /** Whether the request's body bytes count against flow control (not so for an upgraded request). */
-        private final boolean flowControlled;
         private DownstreamStream downstream;
         /** The client reset the stream, or it closed: nothing more is sent on it. */
         private boolean gone;
@@ -222,9 +208,8 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         private boolean bodyRead;
         private IdleTimer idleTimer;
 
-        StreamOfConnection(Http2Stream stream, boolean flowControlled) {
+        StreamOfConnection(Http2Stream stream) {
             this.stream = stream;
-            this.flowControlled = flowControlled;
             stream.setProperty(carrierKey, this);
         }
 
@@ -250,7 +235,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
                 bodyRead = true;
                 bodiesRead.add(this);
             }
-            if (paused && flowControlled) {
+            if (paused) {
                 heldBytes += bytes;
                 return 0;
             }
@@ -352,7 +337,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
 
         @Override
         public void flush() {
-            requestFlush();
+            flush.request();
         }
 
         @Override
@@ -374,7 +359,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
                 if (!gone && stream.state() != Http2Stream.State.CLOSED) {
                     try {
                         connection().local().flowController().consumeBytes(stream, bytes);
-                        requestFlush(); // the WINDOW_UPDATE
+                        flush.request(); // the WINDOW_UPDATE
                     } catch (Http2Exception e) {
                         onError(ctx, true, e);
                     }
@@ -427,7 +412,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
             if (!gone && stream.state() != Http2Stream.State.CLOSED && ctx.channel().isActive()) {
                 gone = true;
                 resetStream(ctx, stream.id(), Http2Error.CANCEL.code(), ctx.newPromise());
-                requestFlush();
+                flush.request();
             }
         }
 

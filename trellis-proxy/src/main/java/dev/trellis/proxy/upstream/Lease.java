@@ -1,5 +1,6 @@
 package dev.trellis.proxy.upstream;
 
+import dev.trellis.proxy.time.ConnectionFlush;
 import io.netty.channel.Channel;
 
 /**

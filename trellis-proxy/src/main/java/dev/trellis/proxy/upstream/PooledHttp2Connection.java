@@ -1,6 +1,7 @@
 package dev.trellis.proxy.upstream;
 
 import dev.trellis.proxy.resilience.Permit;
+import dev.trellis.proxy.time.ConnectionFlush;
 import dev.trellis.proxy.time.IdleTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -74,5 +75,15 @@ class Http2RequestsTest {
         HttpRequest request = Http2Requests.toHttp1(11, new DefaultHttp2Headers().method("CONNECT").authority("db:5432"), false);
         assertThat(request.method()).isEqualTo(HttpMethod.CONNECT);
         assertThat(request.uri()).isEqualTo("db:5432");
+    }
+
+    @Test
+    void trailersBecomeTheLastPieceAndAreCheckedLikeTheHead() throws Exception {
+        LastHttpContent last = Http2Requests.trailers(13, new DefaultHttp2Headers(true, false, 4).add("grpc-status", "0"));
+        assertThat(last.trailingHeaders().get("grpc-status")).isEqualTo("0");
+        assertThat(last.content().isReadable()).isFalse();
+        assertThatThrownBy(() -> Http2Requests.trailers(13, new DefaultHttp2Headers(true, false, 4).add("x-sum", "1\r\nx-injected: 1")))
+                .isInstanceOfSatisfying(Http2Exception.StreamException.class, e -> assertThat(e.streamId()).isEqualTo(13))
+                .hasMessageContaining("x-sum");
     }
 }

@@ -1,21 +1,23 @@
-package dev.trellis.proxy.upstream;
+package dev.trellis.proxy.time;
 
 import io.netty.channel.Channel;
 
 /**
- * One flush of a shared HTTP/2 connection for all the streams that wrote to it in one turn of the
- * event loop: the requests of a batch of client reads leave in one write, not one each.
+ * One flush of an HTTP/2 connection for all the streams that wrote to it in one turn of its event
+ * loop: what a batch of reads produced leaves in one write, not one each. Serves both the client
+ * connections ({@code Http2ServerConnection}) and the shared upstream ones ({@code Lease}). Every
+ * method must be called on the connection's event loop.
  */
 public final class ConnectionFlush implements Runnable {
     private final Channel connection;
     private boolean scheduled;
 
-    ConnectionFlush(Channel connection) {
+    public ConnectionFlush(Channel connection) {
         this.connection = connection;
     }
 
     /** Flushes the connection once the event loop is done with what it is doing now. */
-    void request() {
+    public void request() {
         if (!scheduled) {
             scheduled = true;
             connection.eventLoop().execute(this);
