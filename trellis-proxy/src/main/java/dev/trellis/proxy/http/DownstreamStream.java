@@ -2,6 +2,7 @@ package dev.trellis.proxy.http;
 
 import dev.trellis.proxy.telemetry.ResponseFlag;
 import dev.trellis.proxy.config.ListenerConfig;
+import dev.trellis.proxy.http.codec.MalformedHttpException;
 import dev.trellis.proxy.http.filter.FilterCallbacks;
 import dev.trellis.proxy.http.filter.FilterChain;
 import dev.trellis.proxy.http.router.Downstream;
@@ -12,7 +13,6 @@ import dev.trellis.proxy.telemetry.RequestStats;
 import dev.trellis.proxy.upstream.Lease;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -29,8 +29,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -398,15 +396,12 @@ final class DownstreamStream implements Downstream, FilterCallbacks {
     // Ends.
 
     private void rejectMalformed(Throwable cause) {
-        HttpResponseStatus code = cause instanceof TooLongHttpHeaderException
-                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                : cause instanceof TooLongHttpLineException
-                        ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                        : HttpResponseStatus.BAD_REQUEST;
+        HttpResponseStatus code = cause instanceof MalformedHttpException malformed
+                ? malformed.status() : HttpResponseStatus.BAD_REQUEST;
         keepAlive = false; // the decoder cannot find the next request in what follows
         grpc = false;
-        respond(code, -1, (cause instanceof TooLongFrameException ? "request too large: " : "malformed request: ")
-                + LocalReply.describe(cause), null);
+        boolean tooLarge = code == HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE || code == HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        respond(code, -1, (tooLarge ? "request too large: " : "malformed request: ") + LocalReply.describe(cause), null);
     }
 
     private void maybeEnd() {

@@ -1,5 +1,6 @@
 package dev.trellis.proxy.http;
 
+import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import dev.trellis.proxy.listener.ListenerContext;
 import dev.trellis.proxy.tcp.RelayHandler;
 import dev.trellis.proxy.time.IdleTimer;
@@ -14,9 +15,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -222,8 +221,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent
-                || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // The connection now speaks HTTP/2: its streams are Http2ServerConnection's.
             ctx.pipeline().remove(this);
         }
@@ -276,7 +274,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (down.get(HttpServerUpgradeHandler.class) != null) {
             down.remove(HttpServerUpgradeHandler.class);
         }
-        down.remove(HttpServerCodec.class);
+        down.remove(Http1ServerCodec.class);
         up.remove(upstream.handler());
         up.remove(HttpClientCodec.class);
         client.config().setAutoRead(true);

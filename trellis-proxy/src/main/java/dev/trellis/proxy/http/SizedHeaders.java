@@ -14,8 +14,11 @@ public final class SizedHeaders implements HttpHeadersFactory {
     /** Request and response heads: a handful of fields; a map grows its chains, not its table. */
     public static final HttpHeadersFactory MESSAGES = new SizedHeaders(DefaultHttpHeadersFactory.headersFactory(), 8);
 
-    /** Request heads from HTTP/2, whose names the HTTP/2 decoder checked and whose values {@link Http2Requests} did. */
-    static final HttpHeadersFactory CHECKED_ELSEWHERE =
+    /**
+     * Request heads checked as they were read: from HTTP/1.1 by {@code Http1RequestDecoder}; from HTTP/2,
+     * whose names the HTTP/2 decoder checked and whose values {@link Http2Requests} did.
+     */
+    public static final HttpHeadersFactory CHECKED_ELSEWHERE =
             new SizedHeaders(DefaultHttpHeadersFactory.headersFactory().withValidation(false), 8);
 
     /** Trailers: gRPC sends two or three, everything else none. */

@@ -4,18 +4,18 @@ import dev.trellis.proxy.config.ListenerConfig;
 import dev.trellis.proxy.http.Http2ServerConnection;
 import dev.trellis.proxy.http.HttpProxyHandler;
 import dev.trellis.proxy.http.SizedHeaders;
+import dev.trellis.proxy.http.codec.Http1Limits;
+import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import dev.trellis.proxy.tcp.TcpProxyHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.util.AsciiString;
+import java.util.List;
 
 /**
  * Sets up each accepted connection by the listener's protocol: opaque TCP, or HTTP where one
@@ -50,23 +50,18 @@ final class ConnectionInitializer extends ChannelInitializer<SocketChannel> {
             ch.pipeline().addLast(new TcpProxyHandler(context, channelClass));
             return;
         }
-        HttpServerCodec http1 = new HttpServerCodec(new HttpDecoderConfig()
-                .setHeadersFactory(SizedHeaders.MESSAGES)
-                .setTrailersFactory(SizedHeaders.TRAILERS)
-                .setMaxInitialLineLength(MAX_INITIAL_LINE)
-                .setMaxHeaderSize(MAX_HEADER_SIZE)
-                .setMaxChunkSize(MAX_CHUNK_SIZE));
+        Http1ServerCodec http1 = http1Codec();
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
                 AsciiString.contentEquals("h2c", protocol) ? new Http2ServerUpgradeCodec(http2()) : null,
                 MAX_UPGRADE_BODY);
-        ch.pipeline().addLast(
-                new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(http2());
-                    }
-                }),
-                new HttpProxyHandler(context));
+        HttpProxyHandler proxy = new HttpProxyHandler(context);
+        ch.pipeline().addLast(new PrefaceSniffer(List.of(http1, upgrade, proxy), this::http2), http1, upgrade, proxy);
+    }
+
+    /** The HTTP/1.1 codec of a connection; the listener's heads are checked by the decoder as it reads them. */
+    static Http1ServerCodec http1Codec() {
+        return new Http1ServerCodec(new Http1Limits(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE),
+                SizedHeaders.CHECKED_ELSEWHERE, SizedHeaders.TRAILERS);
     }
 
     private Http2ServerConnection http2() {

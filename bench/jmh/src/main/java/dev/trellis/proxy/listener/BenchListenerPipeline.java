@@ -1,12 +1,10 @@
 package dev.trellis.proxy.listener;
 
-import dev.trellis.proxy.http.SizedHeaders;
+import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import java.util.List;
 
 /**
  * For the benchmarks (bench/jmh), in the listener's package so that it reads {@link ConnectionInitializer}'s
@@ -18,22 +16,19 @@ public final class BenchListenerPipeline {
     private BenchListenerPipeline() {}
 
     /** The HTTP/1.1 codec of a downstream connection, configured as the listener configures it. */
-    public static HttpServerCodec http1Codec() {
-        return new HttpServerCodec(new HttpDecoderConfig()
-                .setHeadersFactory(SizedHeaders.MESSAGES)
-                .setTrailersFactory(SizedHeaders.TRAILERS)
-                .setMaxInitialLineLength(ConnectionInitializer.MAX_INITIAL_LINE)
-                .setMaxHeaderSize(ConnectionInitializer.MAX_HEADER_SIZE)
-                .setMaxChunkSize(ConnectionInitializer.MAX_CHUNK_SIZE));
+    public static Http1ServerCodec http1Codec() {
+        return ConnectionInitializer.http1Codec();
     }
 
     /**
-     * The first handler of an HTTP connection: it sniffs for the h2c preface, then leaves {@code http1} and
-     * the h2c upgrade handler (which every HTTP/1.1 message passes through) in the pipeline.
+     * The handlers of an HTTP connection: the h2c preface sniffer (which leaves after the first bytes),
+     * then {@code http1} and the h2c upgrade handler, which every HTTP/1.1 message passes through.
      */
-    public static ChannelHandler front(HttpServerCodec http1) {
+    public static ChannelHandler[] front(Http1ServerCodec http1) {
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol -> null,
                 ConnectionInitializer.MAX_UPGRADE_BODY);
-        return new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelInboundHandlerAdapter());
+        return new ChannelHandler[] {
+            new PrefaceSniffer(List.of(http1, upgrade), ChannelInboundHandlerAdapter::new), http1, upgrade,
+        };
     }
 }

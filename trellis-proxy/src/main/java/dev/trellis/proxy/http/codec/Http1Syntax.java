@@ -1,0 +1,223 @@
+package dev.trellis.proxy.http.codec;
+
+import static dev.trellis.proxy.http.codec.MalformedHttpException.badRequest;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/** The pieces of an HTTP/1.1 head, each checked against RFC 9110/9112's grammar as it is read. */
+final class Http1Syntax {
+    /** tchar: the characters of a token (method, field name, transfer coding). */
+    private static final boolean[] TOKEN = new boolean[256];
+    /** Characters allowed in a field value: VCHAR, obs-text, SP and HTAB. */
+    private static final boolean[] FIELD_VALUE = new boolean[256];
+    /** Characters allowed in a request target: visible ASCII and obs-text, no space or controls. */
+    private static final boolean[] TARGET = new boolean[256];
+    private static final HttpMethod[] COMMON_METHODS = {
+        HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.HEAD, HttpMethod.OPTIONS,
+        HttpMethod.PATCH, HttpMethod.CONNECT, HttpMethod.TRACE,
+    };
+    /** Longest Content-Length accepted: 18 digits cannot overflow a long. */
+    private static final int MAX_LENGTH_DIGITS = 18;
+    /** Longest chunk size: 15 hex digits cannot overflow a long either. */
+    private static final int MAX_CHUNK_SIZE_DIGITS = 15;
+
+    static {
+        for (int c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+        for (int c = 0x21; c < 256; c++) {
+            FIELD_VALUE[c] = c != 0x7F;
+            TARGET[c] = c != 0x7F;
+        }
+        FIELD_VALUE[' '] = true;
+        FIELD_VALUE['\t'] = true;
+    }
+
+    private Http1Syntax() {}
+
+    static HttpMethod method(byte[] line, int end) {
+        for (HttpMethod known : COMMON_METHODS) {
+            if (matches(known.asciiName(), line, 0, end)) {
+                return known;
+            }
+        }
+        checkToken(line, 0, end, "method");
+        return HttpMethod.valueOf(new String(line, 0, end, StandardCharsets.US_ASCII));
+    }
+
+    static String target(byte[] line, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!TARGET[line[i] & 0xFF]) {
+                throw badRequest(String.format("control character 0x%02x in the request target", line[i] & 0xFF));
+            }
+        }
+        return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** HTTP/1.1 and HTTP/1.0; another well-formed version is answered 505, anything else 400. */
+    static HttpVersion version(byte[] line, int from, int to) {
+        int n = to - from;
+        if (n == 8 && line[from] == 'H' && line[from + 1] == 'T' && line[from + 2] == 'T' && line[from + 3] == 'P'
+                && line[from + 4] == '/' && isDigit(line[from + 5]) && line[from + 6] == '.' && isDigit(line[from + 7])) {
+            if (line[from + 5] == '1' && line[from + 7] == '1') {
+                return HttpVersion.HTTP_1_1;
+            }
+            if (line[from + 5] == '1' && line[from + 7] == '0') {
+                return HttpVersion.HTTP_1_0;
+            }
+            throw new MalformedHttpException(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "HTTP version " + new String(line, from, n, StandardCharsets.US_ASCII) + " not supported");
+        }
+        throw badRequest("request line without a valid HTTP version");
+    }
+
+    /** A field name: a shared constant when it is a common one, else its bytes in lower case. */
+    static AsciiString name(byte[] line, int from, int to) {
+        if (from == to) {
+            throw badRequest("header field with an empty name");
+        }
+        AsciiString known = KnownHeaderNames.find(line, from, to - from);
+        if (known != null) {
+            return known;
+        }
+        checkToken(line, from, to, "header field name");
+        byte[] lower = new byte[to - from];
+        for (int i = from; i < to; i++) {
+            byte b = line[i];
+            lower[i - from] = b >= 'A' && b <= 'Z' ? (byte) (b | 0x20) : b;
+        }
+        return new AsciiString(lower, false);
+    }
+
+    /** A field value without the optional whitespace around it. */
+    static String value(byte[] line, int from, int to) {
+        while (from < to && (line[from] == ' ' || line[from] == '\t')) {
+            from++;
+        }
+        while (to > from && (line[to - 1] == ' ' || line[to - 1] == '\t')) {
+            to--;
+        }
+        for (int i = from; i < to; i++) {
+            if (!FIELD_VALUE[line[i] & 0xFF]) {
+                throw badRequest(String.format("control character 0x%02x in a header field value", line[i] & 0xFF));
+            }
+        }
+        return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** {@code Content-Length = 1*DIGIT}. */
+    static long contentLength(String value) {
+        int n = value.length();
+        if (n == 0 || n > MAX_LENGTH_DIGITS) {
+            throw badRequest("Content-Length '" + value + "' is not a length");
+        }
+        long length = 0;
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                throw badRequest("Content-Length '" + value + "' is not a length");
+            }
+            length = length * 10 + (c - '0');
+        }
+        return length;
+    }
+
+    /**
+     * Transfer codings the proxy reads: {@code chunked}, alone. With chunked last after other codings
+     * the length is known but the codings are not (501); without chunked last, the length is unknown (400).
+     */
+    static void checkChunkedOnly(String codings) {
+        String last = null;
+        int count = 0;
+        for (String coding : codings.split(",")) {
+            String trimmed = coding.strip();
+            if (!trimmed.isEmpty()) {
+                last = trimmed;
+                count++;
+            }
+        }
+        if (last == null || !last.equalsIgnoreCase("chunked")) {
+            throw badRequest("Transfer-Encoding '" + codings + "' does not end in chunked");
+        }
+        if (count > 1) {
+            throw new MalformedHttpException(HttpResponseStatus.NOT_IMPLEMENTED,
+                    "Transfer-Encoding '" + codings + "': only chunked is supported");
+        }
+    }
+
+    /**
+     * {@code chunk-size [ chunk-ext ]} in {@code [from, to)} of {@code in}: hex digits, then nothing,
+     * or extensions after optional whitespace and a semicolon (read past, as RFC 9112 allows).
+     */
+    static long chunkSize(ByteBuf in, int from, int to) {
+        long size = 0;
+        int i = from;
+        for (; i < to; i++) {
+            int digit = Character.digit(in.getByte(i), 16);
+            if (digit < 0) {
+                break;
+            }
+            if (i - from == MAX_CHUNK_SIZE_DIGITS) {
+                throw badRequest("chunk size longer than " + MAX_CHUNK_SIZE_DIGITS + " hex digits");
+            }
+            size = size << 4 | digit;
+        }
+        if (i == from) {
+            throw badRequest("chunk size line without a hex size");
+        }
+        int ext = i;
+        while (ext < to && (in.getByte(ext) == ' ' || in.getByte(ext) == '\t')) {
+            ext++;
+        }
+        if (ext < to && in.getByte(ext) != ';') {
+            throw badRequest("chunk size followed by something else than an extension");
+        }
+        for (int j = ext; j < to; j++) {
+            if (!FIELD_VALUE[in.getByte(j) & 0xFF]) {
+                throw badRequest("control character in a chunk extension");
+            }
+        }
+        if (ext == to && ext != i) {
+            throw badRequest("whitespace after a chunk size");
+        }
+        return size;
+    }
+
+    private static void checkToken(byte[] bytes, int from, int to, String what) {
+        for (int i = from; i < to; i++) {
+            if (!TOKEN[bytes[i] & 0xFF]) {
+                throw badRequest(String.format("character 0x%02x not allowed in a %s", bytes[i] & 0xFF, what));
+            }
+        }
+    }
+
+    private static boolean matches(AsciiString known, byte[] bytes, int from, int to) {
+        if (known.length() != to - from) {
+            return false;
+        }
+        byte[] array = known.array();
+        int offset = known.arrayOffset();
+        for (int i = from; i < to; i++) {
+            if (bytes[i] != array[offset + i - from]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+}
