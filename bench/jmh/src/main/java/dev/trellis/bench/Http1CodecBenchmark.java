@@ -1,13 +1,14 @@
 // Measures the HTTP/1.1 codec work of one proxied request, in time and in bytes allocated per
 // operation: the downstream connection decoding a typical GET and encoding its 200 response, the
-// upstream connection encoding that request and decoding the response, each through Netty's codecs
+// upstream connection encoding that request and decoding the response, each through the codecs
 // configured exactly as the proxy configures them (ConnectionInitializer for the listener's pipeline,
-// UpstreamPools for HttpClientCodec), and all four in one proxied exchange. The codecs run on every
+// UpstreamPools for an upstream connection's), and all four in one proxied exchange. The codecs run on every
 // request, so their allocation is most of the hot path's allocation budget (see README.md).
 package dev.trellis.bench;
 
 import dev.trellis.proxy.http.SizedHeaders;
 import dev.trellis.proxy.http.codec.BenchCodecs;
+import dev.trellis.proxy.http.codec.Http1ClientCodec;
 import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import dev.trellis.proxy.listener.BenchListenerPipeline;
 import dev.trellis.proxy.upstream.UpstreamPools;
@@ -19,8 +20,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -29,10 +28,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocalThread;
-import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -84,9 +81,9 @@ public class Http1CodecBenchmark {
     /** The downstream connection: the listener's pipeline, minus the proxy's own handler. */
     private EmbeddedChannel downstream;
     private Http1ServerCodec serverCodec;
-    /** The upstream connection: HttpClientCodec as an HTTP/1.1 upstream pool configures it. */
+    /** The upstream connection: its codec as an HTTP/1.1 upstream pool configures it. */
     private EmbeddedChannel upstream;
-    private Queue<HttpMethod> clientMethods;
+    private Http1ClientCodec clientCodec;
 
     private ByteBufAllocator alloc;
 
@@ -104,9 +101,8 @@ public class Http1CodecBenchmark {
         }
         serverCodec = BenchListenerPipeline.http1Codec();
         downstream = new EmbeddedChannel(BenchListenerPipeline.front(serverCodec));
-        HttpClientCodec clientCodec = new HttpClientCodec(upstreamResponseDecoding(), false, false);
+        clientCodec = UpstreamPools.http1Codec();
         upstream = new EmbeddedChannel(clientCodec);
-        clientMethods = clientMethodQueue(clientCodec);
         alloc = downstream.alloc();
 
         request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/v1/orders/42?expand=items",
@@ -137,7 +133,7 @@ public class Http1CodecBenchmark {
         check("decodeResponse: messages", 2, decodeResponse(null));
         check("encoded response", Arrays.toString(RESPONSE), Arrays.toString(encoded(downstream, response, responseBody)));
         check("encoded request", Arrays.toString(REQUEST), Arrays.toString(encoded(upstream, request, LastHttpContent.EMPTY_LAST_CONTENT)));
-        clientMethods.clear();
+        BenchCodecs.forgetRequests(clientCodec);
         System.out.printf("%nmessage sizes: request %d B, response %d B (head %d + body %d)%n",
                 REQUEST.length, RESPONSE.length, RESPONSE.length - BODY.length, BODY.length);
     }
@@ -179,14 +175,14 @@ public class Http1CodecBenchmark {
         upstream.write(request, upstream.voidPromise());
         upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
         upstream.flush();
-        clientMethods.poll(); // what decoding its response would take out
+        BenchCodecs.forgetRequests(clientCodec); // what decoding its response would take out
         return drainOutbound(upstream, bh);
     }
 
     /** The upstream codec decodes a response that arrived in one read: the head and its body as last content. */
     @Benchmark
     public int decodeResponse(Blackhole bh) {
-        clientMethods.offer(HttpMethod.GET); // what encoding its request would have put in
+        BenchCodecs.sentGet(clientCodec); // what encoding its request would have put in
         fireRead(upstream, RESPONSE);
         return drainInbound(upstream, bh);
     }
@@ -268,20 +264,6 @@ public class Http1CodecBenchmark {
     }
 
     /** The decoder configuration of UpstreamPools' HTTP/1.1 connections (private there: read, not copied). */
-    private static HttpDecoderConfig upstreamResponseDecoding() throws ReflectiveOperationException {
-        Field field = UpstreamPools.class.getDeclaredField("RESPONSE_DECODING");
-        field.setAccessible(true);
-        return (HttpDecoderConfig) field.get(null);
-    }
-
-    /** HttpClientCodec's queue of the methods of requests awaiting their responses. */
-    @SuppressWarnings("unchecked")
-    private static Queue<HttpMethod> clientMethodQueue(HttpClientCodec codec) throws ReflectiveOperationException {
-        Field field = HttpClientCodec.class.getDeclaredField("queue");
-        field.setAccessible(true);
-        return (Queue<HttpMethod>) field.get(codec);
-    }
-
     private static void check(String what, Object expected, Object actual) {
         if (!actual.equals(expected)) {
             throw new IllegalStateException(what + ": expected " + expected + ", got " + actual);

@@ -1,5 +1,6 @@
 package dev.trellis.proxy.http;
 
+import dev.trellis.proxy.http.codec.Http1ClientCodec;
 import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import dev.trellis.proxy.listener.ListenerContext;
 import dev.trellis.proxy.tcp.RelayHandler;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -276,7 +276,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         down.remove(Http1ServerCodec.class);
         up.remove(upstream.handler());
-        up.remove(HttpClientCodec.class);
+        up.remove(Http1ClientCodec.class);
         client.config().setAutoRead(true);
         server.config().setAutoRead(true);
     }

@@ -4,6 +4,8 @@ import dev.trellis.proxy.balance.Endpoint;
 import dev.trellis.proxy.config.Cluster;
 import dev.trellis.proxy.config.UpstreamPolicy;
 import dev.trellis.proxy.http.SizedHeaders;
+import dev.trellis.proxy.http.codec.Http1ClientCodec;
+import dev.trellis.proxy.http.codec.Http1Limits;
 import dev.trellis.proxy.resilience.CircuitBreaker;
 import dev.trellis.proxy.resilience.Permit;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -19,8 +21,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -75,12 +75,13 @@ public final class UpstreamPools {
         }
     }
 
-    /** Response heads up to 64 KiB; bodies are handed on in pieces of at most 64 KiB. */
-    private static final HttpDecoderConfig RESPONSE_DECODING = new HttpDecoderConfig()
-            .setHeadersFactory(SizedHeaders.MESSAGES)
-            .setTrailersFactory(SizedHeaders.TRAILERS)
-            .setMaxHeaderSize(64 * 1024)
-            .setMaxChunkSize(64 * 1024);
+    /** Status lines up to 8 KiB, response fields up to 64 KiB; bodies are handed on in pieces of at most 64 KiB. */
+    private static final Http1Limits RESPONSE_LIMITS = new Http1Limits(8 * 1024, 64 * 1024, 64 * 1024);
+
+    /** The codec of an upstream HTTP/1.1 connection; response heads are checked by its decoder as it reads them. */
+    public static Http1ClientCodec http1Codec() {
+        return new Http1ClientCodec(RESPONSE_LIMITS, SizedHeaders.CHECKED_ELSEWHERE, SizedHeaders.TRAILERS);
+    }
 
     private final Class<? extends SocketChannel> channelClass;
     private final Limits limits;
@@ -178,7 +179,7 @@ public final class UpstreamPools {
         connect(loop, key, cluster, permit, new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(RESPONSE_DECODING, false, false),
+                        ch.pipeline().addLast(http1Codec(),
                                 new UpstreamHandler(key, policy.maxRequestsPerConnection(), policy.idleTimeout().toNanos()));
                     }
                 })

@@ -80,7 +80,45 @@ final class Http1Syntax {
             throw new MalformedHttpException(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     "HTTP version " + new String(line, from, n, StandardCharsets.US_ASCII) + " not supported");
         }
-        throw badRequest("request line without a valid HTTP version");
+        throw badRequest("first line without a valid HTTP version");
+    }
+
+    /**
+     * {@code status-code SP [ reason-phrase ]} in {@code [from, to)}: three digits, then the reason,
+     * which may be empty and whose space may be missing too (as many servers send it). A status
+     * with the standard reason, or none, is the shared constant; another reason is kept as sent.
+     */
+    static HttpResponseStatus status(byte[] line, int from, int to) {
+        if (to - from < 3 || !isDigit(line[from]) || !isDigit(line[from + 1]) || !isDigit(line[from + 2])
+                || (to - from > 3 && line[from + 3] != ' ')) {
+            throw badRequest("status line without a three-digit status code");
+        }
+        int code = (line[from] - '0') * 100 + (line[from + 1] - '0') * 10 + (line[from + 2] - '0');
+        if (code < 100) {
+            throw badRequest("status code " + code + " below 100");
+        }
+        int reason = Math.min(from + 4, to);
+        for (int i = reason; i < to; i++) {
+            if (!FIELD_VALUE[line[i] & 0xFF]) {
+                throw badRequest(String.format("control character 0x%02x in the reason phrase", line[i] & 0xFF));
+            }
+        }
+        HttpResponseStatus known = HttpResponseStatus.valueOf(code);
+        return reason >= to || matches(known.reasonPhrase(), line, reason, to) // no reason: the standard one
+                ? known
+                : new HttpResponseStatus(code, new String(line, reason, to - reason, StandardCharsets.ISO_8859_1));
+    }
+
+    private static boolean matches(String known, byte[] bytes, int from, int to) {
+        if (known.length() != to - from) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (bytes[i] != known.charAt(i - from)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A field name: a shared constant when it is a common one, else its bytes in lower case. */
@@ -155,6 +193,12 @@ final class Http1Syntax {
             throw new MalformedHttpException(HttpResponseStatus.NOT_IMPLEMENTED,
                     "Transfer-Encoding '" + codings + "': only chunked is supported");
         }
+    }
+
+    /** Whether the last of the transfer codings listed is {@code chunked}. */
+    static boolean endsInChunked(String codings) {
+        int comma = codings.lastIndexOf(',');
+        return codings.substring(comma + 1).strip().equalsIgnoreCase("chunked");
     }
 
     /**

@@ -101,7 +101,7 @@ class Http1ServerCodecTest {
             GET / HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n | 400 | more than one Host
             GET / HTTP/1.1\\r\\nHost: a\\n\\r\\n | 400 | bare LF
             GET / HTTP/1.1\\r\\nHost: a\\rb\\r\\n\\r\\n | 400 | bare CR in a header field
-            GET / HTTP/1.1\\rX\\r\\nHost: a\\r\\n\\r\\n | 400 | bare CR in the request line
+            GET / HTTP/1.1\\rX\\r\\nHost: a\\r\\n\\r\\n | 400 | bare CR in the first line
             GET / HTTP/1.1\\r\\nHost: a\\r\\nX-A: b\\r\\n  c\\r\\n\\r\\n | 400 | obsolete line folding
             GET / HTTP/1.1\\r\\nHost : a\\r\\n\\r\\n | 400 | not allowed in a header field name
             GET / HTTP/1.1\\r\\nHost: a\\r\\nX-A: b\\u0000c\\r\\n\\r\\n | 400 | control character 0x00 in a header field value
