@@ -17,9 +17,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
-import io.netty.handler.codec.http2.DefaultHttp2Connection;
-import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -34,7 +31,6 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.HttpConversionUtil;
-import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import org.slf4j.Logger;
@@ -84,13 +80,8 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
 
     /** A server-side handler for one connection, with the given first SETTINGS and drain time. */
     public static Http2ServerConnection create(ListenerContext listener, Http2Settings settings, long drainMillis) {
-        Http2Connection connection = new DefaultHttp2Connection(true);
-        // Streams share the connection's window evenly: clients here send no priorities worth
-        // the cost of Netty's default, a weighted tree walked on every stream's start and end.
-        connection.remote().flowController(
-                new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
-        return new Builder(listener).connection(connection).initialSettings(settings)
-                .gracefulShutdownTimeoutMillis(drainMillis).build();
+        return Http2Handlers.build(Http2Handlers.connection(true), settings, drainMillis,
+                (decoder, encoder, initial) -> new Http2ServerConnection(decoder, encoder, initial, listener));
     }
 
     @Override
@@ -425,39 +416,6 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         @Override
         public void tunnel(HttpResponse response, Lease upstream) {
             throw new IllegalStateException("no WebSocket upgrade over HTTP/2");
-        }
-    }
-
-    private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2ServerConnection, Builder> {
-        private final ListenerContext listener;
-
-        Builder(ListenerContext listener) {
-            this.listener = listener; // a server by its connection's side
-        }
-
-        @Override
-        protected Builder initialSettings(Http2Settings settings) {
-            return super.initialSettings(settings);
-        }
-
-        @Override
-        protected Builder connection(Http2Connection connection) {
-            return super.connection(connection);
-        }
-
-        @Override
-        protected Builder gracefulShutdownTimeoutMillis(long millis) {
-            return super.gracefulShutdownTimeoutMillis(millis);
-        }
-
-        @Override
-        protected Http2ServerConnection build() {
-            return super.build();
-        }
-
-        @Override
-        protected Http2ServerConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
-            return new Http2ServerConnection(decoder, encoder, settings, listener);
         }
     }
 }

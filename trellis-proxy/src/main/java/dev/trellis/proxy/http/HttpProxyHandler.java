@@ -5,6 +5,7 @@ import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import dev.trellis.proxy.listener.ListenerContext;
 import dev.trellis.proxy.tcp.RelayHandler;
 import dev.trellis.proxy.time.IdleTimer;
+import dev.trellis.proxy.upstream.ConnectionLease;
 import dev.trellis.proxy.upstream.Lease;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -263,9 +264,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     public void tunnel(HttpResponse response, Lease upstream) {
         ctx.writeAndFlush(response, ctx.voidPromise());
         stream = null;
+        ConnectionLease connection = (ConnectionLease) upstream; // WebSocket goes over HTTP/1.1 only
         Channel client = ctx.channel();
-        Channel server = upstream.channel();
-        upstream.handler().unbind();
+        Channel server = connection.channel();
+        connection.handler().unbind();
         ChannelPipeline down = client.pipeline();
         ChannelPipeline up = server.pipeline();
         down.addLast(new RelayHandler(server));
@@ -275,7 +277,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             down.remove(HttpServerUpgradeHandler.class);
         }
         down.remove(Http1ServerCodec.class);
-        up.remove(upstream.handler());
+        up.remove(connection.handler());
         up.remove(Http1ClientCodec.class);
         client.config().setAutoRead(true);
         server.config().setAutoRead(true);

@@ -1,71 +1,68 @@
 package dev.trellis.proxy.upstream;
 
+import dev.trellis.proxy.http.Http2Handlers;
 import dev.trellis.proxy.resilience.Permit;
 import dev.trellis.proxy.time.ConnectionFlush;
 import dev.trellis.proxy.time.IdleTimer;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2EventAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One h2c connection (prior knowledge) of an {@link Http2Pool}, and its stream slots.
+ * One h2c connection (prior knowledge) of an {@link Http2Pool}, and its stream slots. Its streams
+ * are {@link Http2StreamLease}s, plain objects: one Netty connection handler reads and writes the
+ * frames of all of them, and what the streams write in one turn of the event loop leaves in one flush.
  *
  * <p>It is being made until the peer's first SETTINGS frame arrives (within the connect timeout),
  * then ready. A slot is free while fewer streams are open on it than the peer's current
  * {@code SETTINGS_MAX_CONCURRENT_STREAMS}, as Netty applied it, a later SETTINGS frame included.
- * Open streams are counted two ways, and the larger count holds: the stream channels handed out and
- * not yet closed, and the streams Netty holds active. Each lags the other for a moment (a stream
- * channel closes while Netty still reads the frame that ended it; a reset stream stays active in
- * Netty until the reset is written), and opening a stream beyond Netty's count would have it refused.
+ * Open streams are counted two ways, and the larger count holds: the leases handed out and not yet
+ * done, and the streams Netty holds active. Each lags the other for a moment (a lease is done while
+ * Netty still reads the frame that ended it; a reset stream stays active in Netty until the reset
+ * is written), and opening a stream beyond Netty's count would have it refused.
  *
  * <p>After a GOAWAY it drains: it takes no new stream, its open streams finish (those above the
  * GOAWAY's last stream id are closed by Netty, and their requests learn they were not processed),
  * and it is closed once the last one ends.
  */
-final class PooledHttp2Connection implements ChannelFutureListener {
+final class PooledHttp2Connection {
     private static final Logger log = LoggerFactory.getLogger(PooledHttp2Connection.class);
 
     private enum State { CONNECTING, READY, DRAINING, CLOSED }
 
-    /** Each stream: HTTP/2 frames to HTTP objects, then the request it serves. */
-    private static final ChannelInitializer<Http2StreamChannel> STREAM = new ChannelInitializer<>() {
-        @Override
-        protected void initChannel(Http2StreamChannel ch) {
-            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamHandler());
-        }
-    };
-
     private final Http2Pool pool;
     private Channel channel;
+    private Handler handler;
     private Http2Connection http2;
-    private Http2StreamChannelBootstrap streams;
+    private Http2Connection.PropertyKey leaseKey;
     private ConnectionFlush flush;
     private State state = State.CONNECTING;
-    /** Stream channels handed out whose close has not been seen yet. */
+    /** Leases handed out and not done yet. */
     private int open;
     private Throwable failure;
     private ChannelFuture connect;
@@ -73,6 +70,8 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     private long streamsOpened;
     /** Closes the connection after the cluster's idle timeout with no stream open; made when it is ready. */
     private IdleTimer idleTimer;
+    /** Streams given response parts in the current read, told when it is complete. */
+    private final ArrayList<Http2StreamLease> readThisTurn = new ArrayList<>();
 
     PooledHttp2Connection(Http2Pool pool) {
         this.pool = pool;
@@ -85,7 +84,6 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     void connect(UpstreamPools pools, Permit permit) {
         connect = pools.connect(pool.loop(), pool.key(), pool.cluster(), permit, new Init());
         channel = connect.channel();
-        streams = new Http2StreamChannelBootstrap(channel).handler(STREAM);
         flush = new ConnectionFlush(channel);
         connect.addListener(this::connected);
         channel.closeFuture().addListener(f -> closed());
@@ -136,9 +134,9 @@ final class PooledHttp2Connection implements ChannelFutureListener {
     }
 
     /**
-     * Opens a stream for {@code promise}, which the caller checked was free; its slot frees when it
-     * closes. A connection that reached the cluster's {@code maxRequestsPerConnection} takes no
-     * more, and closes once its streams are done.
+     * Gives {@code promise} a stream slot, which the caller checked was free; it frees when its
+     * lease is done. A connection that reached the cluster's {@code maxRequestsPerConnection} takes
+     * no more, and closes once its streams are done.
      */
     void openStream(Promise<Lease> promise) {
         open++;
@@ -146,35 +144,91 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         if (max > 0 && ++streamsOpened >= max && state == State.READY) {
             state = State.DRAINING;
         }
-        Future<Http2StreamChannel> opened = streams.open();
-        if (opened.isDone()) {
-            streamOpened(opened, promise);
-        } else {
-            opened.addListener(f -> streamOpened(opened, promise));
+        Http2StreamLease lease = new Http2StreamLease(this);
+        if (!promise.trySuccess(lease)) {
+            lease.close(); // its request went away meanwhile: nothing was written, nothing is sent
         }
     }
 
-    private void streamOpened(Future<Http2StreamChannel> opened, Promise<Lease> promise) {
-        if (!opened.isSuccess()) {
-            open--;
-            if (channel.isActive()) {
-                promise.tryFailure(opened.cause());
-            } else {
-                pool.requeue(promise); // the connection closed under it: nothing was sent, wait for another
-            }
-            streamEnded();
+    // What the streams do, on the connection's event loop.
+
+    /**
+     * Opens the Netty stream of {@code lease} by writing its request head; null when Netty would
+     * not (the lease then hears why, after this call returns, as a close).
+     */
+    Http2Stream openStream(Http2StreamLease lease, Http2Headers headers, boolean endStream) {
+        ChannelHandlerContext ctx = handler.context();
+        if (ctx == null || state == State.CLOSED) {
+            channel.eventLoop().execute(() -> lease.closed(failureOr(null)));
+            return null;
+        }
+        int id = http2.local().incrementAndGetNextStreamId();
+        ChannelPromise written = ctx.newPromise();
+        handler.encoder().writeHeaders(ctx, id, headers, 0, endStream, written);
+        Http2Stream stream = http2.stream(id);
+        if (stream == null) {
+            lease.notOpened(written.cause() != null ? written.cause()
+                    : new IOException("HTTP/2 stream " + id + " to " + pool.endpoint() + " was not opened"));
+            channel.eventLoop().execute(() -> lease.closed(null));
+            return null;
+        }
+        stream.setProperty(leaseKey, lease);
+        return stream;
+    }
+
+    void writeHeaders(int streamId, Http2Headers headers, boolean endStream) {
+        ChannelHandlerContext ctx = handler.context();
+        handler.encoder().writeHeaders(ctx, streamId, headers, 0, endStream, ctx.voidPromise());
+    }
+
+    void writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
+        ChannelHandlerContext ctx = handler.context();
+        if (stream == null || ctx == null) {
+            data.release();
             return;
         }
-        Http2StreamChannel stream = opened.getNow();
-        stream.closeFuture().addListener(this);
-        if (!promise.trySuccess(new Lease(stream, stream.pipeline().get(UpstreamHandler.class), false, flush))) {
-            stream.close(); // its request went away meanwhile: nothing was written, nothing is sent
+        handler.encoder().writeData(ctx, stream.id(), data, 0, endStream, ctx.voidPromise());
+    }
+
+    void flush() {
+        flush.request();
+    }
+
+    boolean writable(Http2Stream stream) {
+        return stream == null ? channel.isWritable() : handler.encoder().flowController().isWritable(stream);
+    }
+
+    /** Gives {@code bytes} of response back to the stream's window: the upstream may send them again. */
+    void consumed(Http2Stream stream, int bytes) {
+        if (stream == null || stream.state() == Http2Stream.State.CLOSED) {
+            return;
+        }
+        try {
+            http2.local().flowController().consumeBytes(stream, bytes);
+            flush.request(); // the WINDOW_UPDATE
+        } catch (Http2Exception e) {
+            handler.onError(handler.context(), true, e);
         }
     }
 
-    /** A stream channel handed out has closed. */
-    @Override
-    public void operationComplete(ChannelFuture closed) {
+    void reset(Http2Stream stream) {
+        ChannelHandlerContext ctx = handler.context();
+        if (stream.state() != Http2Stream.State.CLOSED && ctx != null && channel.isActive()) {
+            handler.resetStream(ctx, stream.id(), Http2Error.CANCEL.code(), ctx.newPromise());
+            flush.request();
+        }
+    }
+
+    /** The stream is told when the current read is complete. */
+    void readFor(Http2StreamLease lease) {
+        if (!lease.readThisTurn) {
+            lease.readThisTurn = true;
+            readThisTurn.add(lease);
+        }
+    }
+
+    /** A lease is done: its slot is free. */
+    void streamDone(Http2StreamLease lease) {
         open--;
         streamEnded();
     }
@@ -195,6 +249,12 @@ final class PooledHttp2Connection implements ChannelFutureListener {
             channel.close();
         }
     }
+
+    private static Http2StreamLease leaseOf(Http2Stream stream, Http2Connection.PropertyKey key) {
+        return stream == null ? null : stream.getProperty(key);
+    }
+
+    // The connection's life.
 
     private void connected(Future<? super Void> done) {
         if (!done.isSuccess()) {
@@ -242,23 +302,23 @@ final class PooledHttp2Connection implements ChannelFutureListener {
                 : new IOException(pool.endpoint() + " closed the connection before its HTTP/2 SETTINGS");
     }
 
-    private void settingsRead(Http2Settings settings) {
+    private void settingsRead() {
         if (state == State.CONNECTING) {
             state = State.READY;
             settingsTimeout.cancel(false);
             startIdleTimer();
             pool.limitAnnounced(http2.local().maxActiveStreams());
-        } else if (state == State.READY && settings.maxConcurrentStreams() != null) {
+        } else if (state == State.READY) {
             pool.limitAnnounced(http2.local().maxActiveStreams());
         }
     }
 
-    private void goAwayRead(Http2GoAwayFrame goAway) {
+    private void goAwayRead(int lastStreamId, long errorCode) {
         if (state == State.CLOSED || state == State.DRAINING) {
             return;
         }
         log.debug("{} sent GOAWAY (last stream id {}, error {}): draining {} streams", pool.endpoint(),
-                goAway.lastStreamId(), goAway.errorCode(), open);
+                lastStreamId, errorCode, open);
         state = State.DRAINING;
         if (settingsTimeout != null) {
             settingsTimeout.cancel(false);
@@ -272,41 +332,132 @@ final class PooledHttp2Connection implements ChannelFutureListener {
         return state + "(" + open + " streams)";
     }
 
-    /** The connection's pipeline: Netty's codec and multiplexer, then what the pool must know of it. */
+    /** The connection's pipeline: one handler, which is the HTTP/2 codec and its streams' dispatcher. */
     private final class Init extends ChannelInitializer<Channel> {
         @Override
         protected void initChannel(Channel ch) {
-            Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
-                    .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
-                    .build();
-            http2 = codec.connection();
-            http2.addListener(new Http2ConnectionAdapter() {
+            Http2Connection connection = Http2Handlers.connection(false);
+            http2 = connection;
+            leaseKey = connection.newKey();
+            connection.addListener(new StreamEvents());
+            handler = Http2Handlers.build(connection, Http2Settings.defaultSettings().pushEnabled(false), -1, Handler::new);
+            handler.encoder().flowController().listener(new Http2RemoteFlowController.Listener() {
                 @Override
-                public void onStreamClosed(Http2Stream stream) {
-                    streamEnded(); // Netty's count went down: a slot may be free now
+                public void writabilityChanged(Http2Stream stream) {
+                    Http2StreamLease lease = leaseOf(stream, leaseKey);
+                    if (lease != null) {
+                        lease.writabilityChanged();
+                    }
                 }
             });
-            ch.pipeline().addLast(codec, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new ConnectionFrames());
+            ch.pipeline().addLast(handler);
         }
     }
 
-    /** Connection-level frames end here, after the pool has read SETTINGS and GOAWAY. */
-    private final class ConnectionFrames extends ChannelInboundHandlerAdapter {
+    /** Streams closing, and a GOAWAY's verdict on the streams above its last stream id, before they close. */
+    private final class StreamEvents extends Http2ConnectionAdapter {
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        public void onStreamClosed(Http2Stream stream) {
+            Http2StreamLease lease = leaseOf(stream, leaseKey);
+            if (lease != null) {
+                lease.closed(channel.isActive() ? null : failure);
+            }
+            streamEnded(); // Netty's count went down: a slot may be free now
+        }
+
+        @Override
+        public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
             try {
-                if (msg instanceof Http2SettingsFrame settings) {
-                    settingsRead(settings.settings());
-                } else if (msg instanceof Http2GoAwayFrame goAway) {
-                    goAwayRead(goAway);
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
+                http2.forEachActiveStream(stream -> {
+                    Http2StreamLease lease = leaseOf(stream, leaseKey);
+                    if (lease != null && stream.id() > lastStreamId) {
+                        lease.goneAway();
+                    }
+                    return true;
+                });
+            } catch (Http2Exception e) {
+                throw new IllegalStateException(e); // the visitor throws nothing
+            }
+        }
+    }
+
+    /** The frames the upstream sends, to the stream they belong to; SETTINGS and GOAWAY to the connection. */
+    private final class Frames extends Http2EventAdapter {
+        @Override
+        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+            settingsRead();
+        }
+
+        @Override
+        public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+            goAwayRead(lastStreamId, errorCode);
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                                  boolean endOfStream) throws Http2Exception {
+            Http2StreamLease lease = leaseOf(http2.stream(streamId), leaseKey);
+            if (lease != null) {
+                lease.headersRead(headers, endOfStream);
             }
         }
 
         @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                                  short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
+            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+        }
+
+        @Override
+        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+            int bytes = data.readableBytes() + padding;
+            Http2StreamLease lease = leaseOf(http2.stream(streamId), leaseKey);
+            return lease == null ? bytes : lease.dataRead(data, bytes, endOfStream);
+        }
+
+        @Override
+        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+            Http2StreamLease lease = leaseOf(http2.stream(streamId), leaseKey);
+            if (lease != null) {
+                lease.resetRead(errorCode);
+            }
+        }
+    }
+
+    /** Netty's HTTP/2 connection handler, telling the streams when a read is complete. */
+    private final class Handler extends Http2ConnectionHandler {
+        private ChannelHandlerContext ctx;
+
+        Handler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
+            super(decoder, encoder, settings);
+            decoder.frameListener(new Frames());
+        }
+
+        ChannelHandlerContext context() {
+            return ctx;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            this.ctx = ctx;
+            super.handlerAdded(ctx);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+            for (int i = 0; i < readThisTurn.size(); i++) {
+                readThisTurn.get(i).readComplete();
+            }
+            readThisTurn.clear();
+            super.channelReadComplete(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                super.exceptionCaught(ctx, cause);
+                return;
+            }
             log.debug("HTTP/2 connection to {} failed", pool.endpoint(), cause);
             if (failure == null) {
                 failure = cause;

@@ -4,42 +4,26 @@ import dev.trellis.proxy.time.IdleTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 
 /**
- * The last handler of an upstream connection (HTTP/1.1) or stream (HTTP/2): passes what it reads
- * to the request it currently serves. An idle pooled connection has no sink; anything it reads
- * then is a protocol error and the connection is closed.
- *
- * <p>On a stream it also learns why the stream ended early: a {@code RST_STREAM} (its error code),
- * or a GOAWAY whose last stream id is below this stream. A stream the peer refused, or one above
- * the GOAWAY's last stream id, was not processed: the sink is told so with an
- * {@link UnprocessedRequestException}, and may send the request again.
+ * The last handler of an upstream HTTP/1.1 connection: passes what it reads to the request it
+ * currently serves. An idle pooled connection has no sink; anything it reads then is a protocol
+ * error and the connection is closed.
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final long maxRequests;
     private final long idleTimeoutNanos;
-    /** The pool an HTTP/1.1 connection goes back to; null for a stream. */
+    /** The pool the connection goes back to. */
     private final PoolKey pool;
     /** The lease each request after the first takes this connection by, made once. */
-    private Lease reuse;
+    private ConnectionLease reuse;
     private long requests;
     private ChannelHandlerContext ctx;
     /** Closes the connection after the idle timeout unused in the pool; null without one. */
     private IdleTimer idleTimer;
     private ResponseSink sink;
     private Throwable failure;
-    private UnprocessedRequestException unprocessed;
-
-    /** A handler for an HTTP/2 stream, which serves one request. */
-    public UpstreamHandler() {
-        this(null, 0, 0);
-    }
 
     /**
      * @param maxRequests requests the connection serves before it is closed; 0 for no limit
@@ -96,9 +80,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The lease of this pooled connection for its next request: one object for all of them. */
-    Lease reuseLease() {
+    ConnectionLease reuseLease() {
         if (reuse == null) {
-            reuse = new Lease(ctx.channel(), this, true, null);
+            reuse = new ConnectionLease(ctx.channel(), this, true);
         }
         return reuse;
     }
@@ -140,26 +124,6 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** Netty's multiplexer passes a stream's RST_STREAM, and a GOAWAY above it, as events; the close follows. */
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof Http2ResetFrame reset) {
-            long code = reset.errorCode();
-            if (code == Http2Error.REFUSED_STREAM.code()) {
-                unprocessed = new UnprocessedRequestException("upstream refused the stream (REFUSED_STREAM)");
-            } else {
-                Http2Error error = Http2Error.valueOf(code);
-                failure = new IOException("upstream reset the stream (" + (error != null ? error : "error code " + code) + ")");
-            }
-        } else if (evt instanceof Http2GoAwayFrame goAway) {
-            // (The duplicate Netty passes for each stream does not carry the last stream id.)
-            unprocessed = new UnprocessedRequestException("the stream is above the last stream id of the upstream's GOAWAY");
-            goAway.release(); // a retained duplicate, for this stream only
-        } else {
-            ctx.fireUserEventTriggered(evt);
-        }
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (idleTimer != null) {
@@ -168,27 +132,13 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ResponseSink s = sink;
         sink = null;
         if (s != null) {
-            s.onUpstreamClosed(unprocessed != null ? unprocessed : failure);
+            s.onUpstreamClosed(failure);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (refusedLocally(cause)) {
-            // Netty would not open the stream (the peer's limit or a GOAWAY it sent): nothing left.
-            unprocessed = new UnprocessedRequestException("the stream could not be opened: " + cause.getMessage());
-        } else {
-            failure = cause;
-        }
+        failure = cause;
         ctx.close();
-    }
-
-    private static boolean refusedLocally(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof Http2Exception e && e.error() == Http2Error.REFUSED_STREAM) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -188,7 +188,7 @@ public final class UpstreamPools {
                         promise.tryFailure(f.cause());
                         return;
                     }
-                    Lease lease = new Lease(f.channel(), f.channel().pipeline().get(UpstreamHandler.class), false, null);
+                    Lease lease = new ConnectionLease(f.channel(), f.channel().pipeline().get(UpstreamHandler.class), false);
                     if (!promise.trySuccess(lease)) {
                         release(lease); // its request went away while it connected: keep it for the next
                     }
@@ -234,18 +234,18 @@ public final class UpstreamPools {
      * slot on the connection frees when it is.
      */
     public void release(Lease lease) {
-        Channel channel = lease.channel();
-        lease.handler().unbind();
-        if (lease.multiplexed()) {
-            channel.close();
+        if (!(lease instanceof ConnectionLease http1)) {
+            lease.close();
             return;
         }
-        if (!channel.isActive() || lease.handler().used()) {
+        Channel channel = http1.channel();
+        UpstreamHandler connection = http1.handler();
+        connection.unbind();
+        if (!channel.isActive() || connection.used()) {
             channel.close();
             return;
         }
         channel.config().setAutoRead(true);
-        UpstreamHandler connection = lease.handler();
         PoolKey key = connection.pool();
         LoopPools here = pools.get();
         ArrayDeque<Waiter> queue = here.waiters.get(key);

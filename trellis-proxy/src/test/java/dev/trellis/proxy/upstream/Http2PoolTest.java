@@ -84,11 +84,18 @@ class Http2PoolTest {
         Future<Lease> fourth = open(endpoint);
         assertThat(fourth.isDone()).as("the cancelled request left the queue: room for this one").isFalse();
 
-        onLoop(() -> first.channel().close());
+        onLoop(() -> {
+            first.close();
+            return null;
+        });
         Lease next = leased(fourth);
         assertThat(next.multiplexed()).isTrue();
-        assertThat(next.channel().parent()).as("on the same connection").isSameAs(first.channel().parent());
-        onLoop(() -> next.channel().close());
+        assertThat(((Http2StreamLease) next).connection()).as("on the same connection")
+                .isSameAs(((Http2StreamLease) first).connection());
+        onLoop(() -> {
+            next.close();
+            return null;
+        });
 
         assertThat(backend.connectionCount()).as("one connection at most").isEqualTo(1);
         assertThat(backend.maxConcurrentStreamsSeen()).isLessThanOrEqualTo(1);

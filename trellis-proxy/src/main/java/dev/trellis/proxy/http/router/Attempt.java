@@ -13,7 +13,6 @@ import dev.trellis.proxy.upstream.ResponseSink;
 import dev.trellis.proxy.upstream.UnprocessedRequestException;
 import dev.trellis.proxy.upstream.UpstreamOverflowException;
 import dev.trellis.proxy.upstream.UpstreamPools;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
@@ -145,13 +144,12 @@ final class Attempt implements ResponseSink {
     /** Sends the request's head and what there is of its body on a leased connection or stream. */
     private void send(Lease leased) {
         lease = leased;
-        lease.handler().bind(this);
-        Channel up = lease.channel();
+        lease.bind(this);
         sentNanos = System.nanoTime();
-        up.write(router.head(), up.voidPromise());
-        router.body().writeTo(up);
+        lease.write(router.head());
+        router.body().writeTo(lease);
         lease.flush();
-        router.waitingForUpstream(!up.isWritable());
+        router.waitingForUpstream(!lease.writable());
     }
 
     /** More of the request body arrived. */
@@ -159,9 +157,8 @@ final class Attempt implements ResponseSink {
         if (lease == null) {
             return; // written when the connection is had
         }
-        Channel up = lease.channel();
-        router.body().writeTo(up);
-        if (!up.isWritable()) {
+        router.body().writeTo(lease);
+        if (!lease.writable()) {
             router.waitingForUpstream(true);
         }
     }
@@ -174,7 +171,7 @@ final class Attempt implements ResponseSink {
 
     void downstreamWritable() {
         if (lease != null) {
-            lease.channel().config().setAutoRead(true);
+            lease.reading(true);
         }
     }
 
@@ -226,7 +223,7 @@ final class Attempt implements ResponseSink {
         }
         router.onBody(this, content);
         if (!router.downstreamWritable() && lease != null) {
-            lease.channel().config().setAutoRead(false);
+            lease.reading(false);
         }
     }
 
@@ -381,8 +378,7 @@ final class Attempt implements ResponseSink {
     }
 
     private static void close(Lease lease) {
-        lease.handler().unbind();
-        lease.channel().close();
+        lease.close();
     }
 
     /** Every end path comes here once: timers cancelled, counts and permits given back. */

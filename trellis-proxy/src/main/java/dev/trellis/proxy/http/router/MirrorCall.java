@@ -7,7 +7,6 @@ import dev.trellis.proxy.resilience.Permit;
 import dev.trellis.proxy.upstream.Lease;
 import dev.trellis.proxy.upstream.ResponseSink;
 import dev.trellis.proxy.upstream.UpstreamPools;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -87,11 +86,10 @@ final class MirrorCall implements ResponseSink {
 
     private void write(Lease leased) {
         lease = leased;
-        lease.handler().bind(this);
-        Channel up = lease.channel();
-        up.write(head, up.voidPromise());
+        lease.bind(this);
+        lease.write(head);
         for (HttpContent piece : body) {
-            up.write(piece, up.voidPromise());
+            lease.write(piece);
         }
         body = List.of();
         lease.flush();
@@ -112,8 +110,7 @@ final class MirrorCall implements ResponseSink {
             if (reusable && !done.multiplexed()) {
                 pools.release(done);
             } else {
-                done.handler().unbind();
-                done.channel().close();
+                done.close();
             }
             end();
         }

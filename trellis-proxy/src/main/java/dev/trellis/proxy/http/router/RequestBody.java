@@ -1,6 +1,6 @@
 package dev.trellis.proxy.http.router;
 
-import io.netty.channel.Channel;
+import dev.trellis.proxy.upstream.Lease;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -70,21 +70,21 @@ final class RequestBody {
     }
 
     /** Writes what the current try has not sent yet; flushing is the caller's. */
-    void writeTo(Channel upstream) {
+    void writeTo(Lease upstream) {
         if (pieces == null) {
             if (emptyEnd && sent == 0) {
                 sent = 1;
-                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
             }
             return;
         }
         if (replayable) {
             for (; sent < pieces.size(); sent++) {
-                upstream.write(pieces.get(sent).retainedDuplicate(), upstream.voidPromise());
+                upstream.write(pieces.get(sent).retainedDuplicate());
             }
         } else {
             for (HttpContent piece : pieces) {
-                upstream.write(piece, upstream.voidPromise()); // sent once: the write releases it
+                upstream.write(piece); // sent once: the write releases it
             }
             pieces.clear();
         }

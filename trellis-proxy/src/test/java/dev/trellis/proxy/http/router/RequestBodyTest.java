@@ -2,6 +2,8 @@ package dev.trellis.proxy.http.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trellis.proxy.upstream.ConnectionLease;
+import dev.trellis.proxy.upstream.Lease;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -16,6 +18,11 @@ import org.junit.jupiter.api.Test;
 class RequestBodyTest {
     static HttpContent piece(String text) {
         return new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    }
+
+    /** The channel as an HTTP/1.1 connection's lease: what is written to the lease is written to it. */
+    static Lease lease(EmbeddedChannel channel) {
+        return new ConnectionLease(channel, null, false);
     }
 
     static String written(EmbeddedChannel channel) {
@@ -34,15 +41,15 @@ class RequestBodyTest {
         RequestBody body = new RequestBody();
         EmbeddedChannel first = new EmbeddedChannel();
         body.add(piece("ab"));
-        body.writeTo(first);
+        body.writeTo(lease(first));
         body.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("c", StandardCharsets.UTF_8)));
-        body.writeTo(first);
+        body.writeTo(lease(first));
         assertThat(written(first)).isEqualTo("abc");
         assertThat(body.complete()).isTrue();
 
         body.rewind();
         EmbeddedChannel second = new EmbeddedChannel();
-        body.writeTo(second);
+        body.writeTo(lease(second));
         assertThat(written(second)).isEqualTo("abc");
         body.release();
         first.finishAndReleaseAll();
@@ -59,11 +66,11 @@ class RequestBodyTest {
             buffers.add(buffer);
             body.add(new DefaultHttpContent(buffer));
             if (i == 1) {
-                body.writeTo(up); // the try keeps up for a while
+                body.writeTo(lease(up)); // the try keeps up for a while
             }
         }
         assertThat(body.replayable()).isFalse();
-        body.writeTo(up);
+        body.writeTo(lease(up));
         up.flush();
         int bytes = 0;
         HttpContent content;
@@ -84,7 +91,7 @@ class RequestBodyTest {
         body.add(a);
         body.add(b);
         EmbeddedChannel up = new EmbeddedChannel();
-        body.writeTo(up);
+        body.writeTo(lease(up));
         written(up);
         body.release();
         assertThat(a.refCnt()).isZero();

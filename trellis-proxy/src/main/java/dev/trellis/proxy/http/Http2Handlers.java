@@ -1,0 +1,57 @@
+package dev.trellis.proxy.http;
+
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
+
+/**
+ * Builds the proxy's own HTTP/2 connection handlers, client side and server side, whose streams are
+ * plain objects of the handler rather than channels. Netty's builder lets only a subclass choose
+ * the handler class; this is that subclass, for any of them.
+ */
+public final class Http2Handlers<T extends Http2ConnectionHandler>
+        extends AbstractHttp2ConnectionHandlerBuilder<T, Http2Handlers<T>> {
+
+    /** Makes the handler from the codec's parts, as {@link Http2ConnectionHandler}'s constructor takes them. */
+    public interface Factory<T> {
+        T create(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings);
+    }
+
+    private final Factory<T> factory;
+
+    private Http2Handlers(Factory<T> factory) {
+        this.factory = factory;
+    }
+
+    /**
+     * A connection whose streams share its window evenly: peers here send no priorities worth the
+     * cost of Netty's default, a weighted tree walked on every stream's start and end.
+     */
+    public static Http2Connection connection(boolean server) {
+        Http2Connection connection = new DefaultHttp2Connection(server);
+        connection.remote().flowController(
+                new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+        return connection;
+    }
+
+    /** @param drainMillis how long a graceful shutdown waits for open streams; negative for Netty's default */
+    public static <T extends Http2ConnectionHandler> T build(Http2Connection connection, Http2Settings settings,
+                                                             long drainMillis, Factory<T> factory) {
+        Http2Handlers<T> builder = new Http2Handlers<>(factory).connection(connection).initialSettings(settings);
+        if (drainMillis >= 0) {
+            builder.gracefulShutdownTimeoutMillis(drainMillis);
+        }
+        return builder.build();
+    }
+
+    @Override
+    protected T build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
+        return factory.create(decoder, encoder, settings);
+    }
+}
