@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.util.List;
 
 /**
@@ -272,7 +273,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
                 throw badRequest("header line without a colon");
             }
             var name = Http1Syntax.name(head, line, colon);
-            String value = Http1Syntax.value(head, colon + 1, lineEnd);
+            AsciiString value = Http1Syntax.value(head, colon + 1, lineEnd);
             if (framing) {
                 if (name == HttpHeaderNames.HOST) {
                     hosts++;
@@ -280,7 +281,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
                     contentLengths++;
                     contentLength = Http1Syntax.contentLength(value);
                 } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
-                    transferEncoding = transferEncoding == null ? value : transferEncoding + "," + value;
+                    transferEncoding = transferEncoding == null ? value.toString() : transferEncoding + "," + value;
                 }
                 into.add(name, value);
             } else if (name != HttpHeaderNames.CONTENT_LENGTH && name != HttpHeaderNames.TRANSFER_ENCODING

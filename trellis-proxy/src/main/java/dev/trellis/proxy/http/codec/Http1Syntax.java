@@ -139,8 +139,11 @@ final class Http1Syntax {
         return new AsciiString(lower, false);
     }
 
-    /** A field value without the optional whitespace around it. */
-    static String value(byte[] line, int from, int to) {
+    /**
+     * A field value without the optional whitespace around it, as bytes: the encoder that writes it
+     * on copies it whole, where a string would be written character by character.
+     */
+    static AsciiString value(byte[] line, int from, int to) {
         while (from < to && (line[from] == ' ' || line[from] == '\t')) {
             from++;
         }
@@ -152,11 +155,11 @@ final class Http1Syntax {
                 throw badRequest(String.format("control character 0x%02x in a header field value", line[i] & 0xFF));
             }
         }
-        return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+        return new AsciiString(line, from, to - from, true);
     }
 
     /** {@code Content-Length = 1*DIGIT}. */
-    static long contentLength(String value) {
+    static long contentLength(CharSequence value) {
         int n = value.length();
         if (n == 0 || n > MAX_LENGTH_DIGITS) {
             throw badRequest("Content-Length '" + value + "' is not a length");
