@@ -8,6 +8,9 @@ import dev.trellis.testing.Http2TestClient;
 import dev.trellis.testing.Http2TestClient.Mode;
 import dev.trellis.testing.Http2TestClient.Response;
 import dev.trellis.testing.HttpEchoServer;
+import dev.trellis.testing.HttpWire;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +42,11 @@ class Http2UpstreamTest {
 
     /** A proxy whose one upstream is {@code backend}, spoken to over HTTP/2; returns its listener's port. */
     int proxyTo(HttpEchoServer backend) throws Exception {
+        writeMesh(backend);
+        return mesh.start("client").server().ports().values().iterator().next();
+    }
+
+    void writeMesh(HttpEchoServer backend) {
         mesh.write("mesh.yaml", """
                 apiVersion: trellis.dev/v1alpha1
                 kind: Proxy
@@ -56,7 +64,6 @@ class Http2UpstreamTest {
                   resolution: STATIC
                   endpoints: [{address: 127.0.0.1, ports: {http2: %d}}]
                 """.formatted(backend.port()));
-        return mesh.start("client").server().ports().values().iterator().next();
     }
 
     Http2TestClient client(int port) throws Exception {
@@ -81,6 +88,30 @@ class Http2UpstreamTest {
             counts.merge(outcome, 1, Integer::sum);
         }
         return counts;
+    }
+
+    /**
+     * A client that reads slowly has its stream's window held back, and with it what the stream took
+     * of the shared connection's: another request's response on that connection must still come.
+     */
+    @Test
+    void aSlowReaderHoldsBackItsOwnStreamNotTheSharedConnection() throws Exception {
+        HttpEchoServer backend = mesh.closeLater(new HttpEchoServer("big-answers").start());
+        writeMesh(backend);
+        int port = mesh.startOnOneLoop("client").server().ports().values().iterator().next(); // one upstream connection
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(4096);
+            slow.connect(new InetSocketAddress("127.0.0.1", port));
+            slow.getOutputStream().write("GET /bytes/268435456 HTTP/1.1\r\nhost: api\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            await().atMost(WAIT).until(() -> backend.streamsOpened() == 1);
+
+            try (HttpWire fast = HttpWire.connect("127.0.0.1", port, Duration.ofSeconds(20))) { // sent once, no resend
+                HttpWire.Response response = fast.write("GET /bytes/8388608 HTTP/1.1\r\nhost: api\r\n\r\n").read();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).hasSize(8 << 20);
+            }
+            assertThat(backend.connectionCount()).as("both on one upstream connection").isEqualTo(1);
+        }
     }
 
     @Test

@@ -50,8 +50,16 @@ final class TestMesh implements AutoCloseable {
     }
 
     StandaloneProxy start(String proxyName, Duration drain, Path... files) throws ConfigException {
-        StandaloneProxy proxy = StandaloneProxy.start(
-                files.length == 0 ? List.of(dir) : List.of(files), proxyName, new ProxyServer.Options(2, drain));
+        return start(proxyName, new ProxyServer.Options(2, drain), files);
+    }
+
+    /** A proxy on one event loop: all its connections, and so all their upstream streams, share one loop's pools. */
+    StandaloneProxy startOnOneLoop(String proxyName) throws ConfigException {
+        return start(proxyName, new ProxyServer.Options(1, Duration.ofSeconds(5)));
+    }
+
+    private StandaloneProxy start(String proxyName, ProxyServer.Options options, Path... files) throws ConfigException {
+        StandaloneProxy proxy = StandaloneProxy.start(files.length == 0 ? List.of(dir) : List.of(files), proxyName, options);
         proxies.add(proxy);
         return proxy;
     }

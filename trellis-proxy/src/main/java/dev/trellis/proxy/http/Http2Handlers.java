@@ -7,7 +7,10 @@ import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 
 /**
@@ -22,6 +25,14 @@ public final class Http2Handlers<T extends Http2ConnectionHandler>
     public interface Factory<T> {
         T create(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings);
     }
+
+    /**
+     * What the connection-level window is widened to, in bytes, once the peer's first SETTINGS came:
+     * 1 MiB, 16 times a stream's 64 KiB, as Envoy's edge settings have it. A stream whose reader is
+     * slow has its window held back, which holds the connection's too: at HTTP/2's default 64 KiB
+     * for both, one such stream would stall every other stream of the connection.
+     */
+    public static final int CONNECTION_WINDOW = 1 << 20;
 
     private final Factory<T> factory;
 
@@ -38,6 +49,16 @@ public final class Http2Handlers<T extends Http2ConnectionHandler>
         connection.remote().flowController(
                 new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
         return connection;
+    }
+
+    /** Gives the peer {@link #CONNECTION_WINDOW} to send on the whole connection; the WINDOW_UPDATE goes out with the next flush. */
+    public static void widenConnectionWindow(Http2Connection connection) throws Http2Exception {
+        Http2Stream whole = connection.connectionStream();
+        Http2LocalFlowController flow = connection.local().flowController();
+        int more = CONNECTION_WINDOW - flow.windowSize(whole);
+        if (more > 0) {
+            flow.incrementWindowSize(whole, more);
+        }
     }
 
     /** @param drainMillis how long a graceful shutdown waits for open streams; negative for Netty's default */

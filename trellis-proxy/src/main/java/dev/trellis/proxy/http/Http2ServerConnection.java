@@ -140,6 +140,18 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
 
     /** The frames the client sends, handed to the stream they belong to. */
     private final class Frames extends Http2EventAdapter {
+        private boolean settingsSeen;
+
+        /** The client's first SETTINGS: past the preface, the connection's window may grow. */
+        @Override
+        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
+            if (!settingsSeen) {
+                settingsSeen = true;
+                Http2Handlers.widenConnectionWindow(connection());
+                flush.request();
+            }
+        }
+
         @Override
         public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                                   boolean endOfStream) throws Http2Exception {

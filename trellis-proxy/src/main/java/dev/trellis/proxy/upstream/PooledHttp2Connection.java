@@ -302,9 +302,11 @@ final class PooledHttp2Connection {
                 : new IOException(pool.endpoint() + " closed the connection before its HTTP/2 SETTINGS");
     }
 
-    private void settingsRead() {
+    private void settingsRead() throws Http2Exception {
         if (state == State.CONNECTING) {
             state = State.READY;
+            Http2Handlers.widenConnectionWindow(http2);
+            flush.request();
             settingsTimeout.cancel(false);
             startIdleTimer();
             pool.limitAnnounced(http2.local().maxActiveStreams());
@@ -384,7 +386,7 @@ final class PooledHttp2Connection {
     /** The frames the upstream sends, to the stream they belong to; SETTINGS and GOAWAY to the connection. */
     private final class Frames extends Http2EventAdapter {
         @Override
-        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
             settingsRead();
         }
 
