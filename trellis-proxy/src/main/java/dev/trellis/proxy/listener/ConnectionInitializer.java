@@ -7,7 +7,6 @@ import dev.trellis.proxy.http.SizedHeaders;
 import dev.trellis.proxy.http.codec.Http1Limits;
 import dev.trellis.proxy.http.codec.Http1ServerCodec;
 import dev.trellis.proxy.tcp.TcpProxyHandler;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
