@@ -147,7 +147,7 @@ class ProxyProcessTest {
 
             // Then the client reads it all, and gets every byte.
             InputStream in = socket.getInputStream();
-            String head = readHead(in);
+            String head = HttpWire.readHead(in);
             assertThat(head).startsWith("HTTP/1.1 200 OK").contains("content-length: " + size);
             byte[] buffer = new byte[64 * 1024];
             long received = 0;
@@ -165,18 +165,6 @@ class ProxyProcessTest {
         assertThat(app.bodyBytesSent()).isEqualTo(size);
         assertThat(proxy.process.isAlive()).isTrue();
         assertThat(proxy.output()).doesNotContain("OutOfMemoryError").doesNotContain("OutOfDirectMemoryError");
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("connection closed in the response head: " + head);
-            }
-            head.append((char) b);
-        }
-        return head.toString();
     }
 
     @Test

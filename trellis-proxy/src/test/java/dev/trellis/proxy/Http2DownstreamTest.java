@@ -3,7 +3,7 @@ package dev.trellis.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trellis.testing.Http2TestClient;
-import java.io.ByteArrayOutputStream;
+import dev.trellis.testing.HttpWire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -134,7 +134,7 @@ class Http2DownstreamTest {
         try (Socket socket = listening.accept()) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            String head = readHead(in);
+            String head = HttpWire.readHead(in);
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             byte[] body = in.readNBytes(5);
@@ -160,7 +160,7 @@ class Http2DownstreamTest {
     /** Reads one HTTP/1.1 request with a body, and answers how many bytes of body came. */
     private static long answerUpload(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();
-        String head = readHead(in);
+        String head = HttpWire.readHead(in);
         Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
         if (!length.find()) {
             throw new IOException("no content-length in " + head);
@@ -180,17 +180,4 @@ class Http2DownstreamTest {
         return count;
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed in the request head");
-            }
-            head.write(b);
-            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toString(StandardCharsets.US_ASCII);
-    }
 }

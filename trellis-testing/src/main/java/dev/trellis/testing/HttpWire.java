@@ -69,6 +69,22 @@ public final class HttpWire implements Closeable {
         }
     }
 
+    /**
+     * Reads an HTTP/1.x head off {@code in}, request or response, up to and including its blank
+     * line, byte by byte so that nothing after it is consumed: for a test's own raw-socket app or client.
+     */
+    public static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed in the head: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
     /** Writes {@code raw} (ISO-8859-1) as it is, and flushes. */
     public HttpWire write(String raw) throws IOException {
         out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
