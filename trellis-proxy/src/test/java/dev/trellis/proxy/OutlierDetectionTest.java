@@ -80,8 +80,10 @@ class OutlierDetectionTest {
             }
             await().atMost(Duration.ofSeconds(8)).until(() -> metric("outlier_detection_ejections_active") == 0
                     || flaky.requestCount() > servedBefore);
-            assertThat(Duration.ofNanos(System.nanoTime() - ejectedAt)).as("back after baseEjectionTime, at an interval")
-                    .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+            // Back after baseEjectionTime (3 s), not at the next interval (1 s). Timed from when the test saw the
+            // ejection, which trails it by a poll or more on a busy machine: the bound leaves a second for that.
+            assertThat(Duration.ofNanos(System.nanoTime() - ejectedAt)).as("back after baseEjectionTime, not at the next interval")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(2000));
             long completed = load.completed();
             long failed = load.failureCount();
             assertThat(completed).isGreaterThan(200);
