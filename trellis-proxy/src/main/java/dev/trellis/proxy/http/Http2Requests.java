@@ -1,5 +1,6 @@
 package dev.trellis.proxy.http;
 
+import dev.trellis.proxy.http.codec.FieldValue;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -93,11 +94,10 @@ final class Http2Requests {
         return last;
     }
 
-    /** RFC 9110 section 5.5: no control characters but horizontal tab. */
+    /** RFC 9110 section 5.5 ({@link FieldValue}): no control characters but horizontal tab. */
     private static void checkValue(int streamId, CharSequence name, CharSequence value) throws Http2Exception {
         for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            if (!FieldValue.allowed(value.charAt(i))) {
                 throw malformed(streamId, "the value of " + name + " has a control character at " + i);
             }
         }

@@ -25,7 +25,7 @@ import java.util.List;
  * nothing more is read: where the next message starts is unknown.
  *
  * <p>A head is copied once into a per-thread scratch array and parsed from there: known header
- * names become shared constants, values strings. Bodies are slices of the read buffer, never copied.
+ * names become shared constants, values {@code AsciiString}s. Bodies are slices of the read buffer, never copied.
  */
 abstract class Http1Decoder extends ByteToMessageDecoder {
     private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, RAW, BAD }
@@ -92,9 +92,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
             case HEAD:
                 return head(in, out);
             case FIXED_BODY: {
-                int n = (int) Math.min(Math.min(remaining, in.readableBytes()), limits.maxChunk());
-                remaining -= n;
-                ByteBuf piece = in.readRetainedSlice(n);
+                ByteBuf piece = nextPiece(in);
                 if (remaining == 0) {
                     out.add(new DefaultLastHttpContent(piece, trailersFactory));
                     state = State.HEAD;
@@ -106,9 +104,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
             case CHUNK_SIZE:
                 return chunkSize(in);
             case CHUNK_DATA: {
-                int n = (int) Math.min(Math.min(remaining, in.readableBytes()), limits.maxChunk());
-                remaining -= n;
-                out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+                out.add(new DefaultHttpContent(nextPiece(in)));
                 if (remaining == 0) {
                     state = State.CHUNK_END;
                 }
@@ -135,6 +131,13 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
                 in.skipBytes(in.readableBytes());
                 return false;
         }
+    }
+
+    /** What has arrived of the rest of a length or a chunk, at most a piece's worth. */
+    private ByteBuf nextPiece(ByteBuf in) {
+        int n = (int) Math.min(Math.min(remaining, in.readableBytes()), limits.maxChunk());
+        remaining -= n;
+        return in.readRetainedSlice(n);
     }
 
     // Heads.

@@ -8,15 +8,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The pieces of an HTTP/1.1 head, each checked against RFC 9110/9112's grammar as it is read. */
 final class Http1Syntax {
     /** tchar: the characters of a token (method, field name, transfer coding). */
     private static final boolean[] TOKEN = new boolean[256];
-    /** Characters allowed in a field value: VCHAR, obs-text, SP and HTAB. */
-    private static final boolean[] FIELD_VALUE = new boolean[256];
     /** Characters allowed in a request target: visible ASCII and obs-text, no space or controls. */
     private static final boolean[] TARGET = new boolean[256];
+    /** Characters allowed in a field value, a reason phrase or a chunk extension: {@link FieldValue}'s. */
+    private static final boolean[] FIELD_VALUE = new boolean[256];
     private static final HttpMethod[] COMMON_METHODS = {
         HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.HEAD, HttpMethod.OPTIONS,
         HttpMethod.PATCH, HttpMethod.CONNECT, HttpMethod.TRACE,
@@ -37,12 +39,10 @@ final class Http1Syntax {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TOKEN[c] = true;
         }
-        for (int c = 0x21; c < 256; c++) {
-            FIELD_VALUE[c] = c != 0x7F;
-            TARGET[c] = c != 0x7F;
+        for (int c = 0; c < 256; c++) {
+            FIELD_VALUE[c] = FieldValue.allowed(c);
+            TARGET[c] = c > ' ' && c != 0x7F;
         }
-        FIELD_VALUE[' '] = true;
-        FIELD_VALUE['\t'] = true;
     }
 
     private Http1Syntax() {}
@@ -53,16 +53,12 @@ final class Http1Syntax {
                 return known;
             }
         }
-        checkToken(line, 0, end, "method");
+        requireOnly(TOKEN, line, 0, end, "character 0x%02x not allowed in a method");
         return HttpMethod.valueOf(new String(line, 0, end, StandardCharsets.US_ASCII));
     }
 
     static String target(byte[] line, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (!TARGET[line[i] & 0xFF]) {
-                throw badRequest(String.format("control character 0x%02x in the request target", line[i] & 0xFF));
-            }
-        }
+        requireOnly(TARGET, line, from, to, "control character 0x%02x in the request target");
         return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
@@ -98,27 +94,11 @@ final class Http1Syntax {
             throw badRequest("status code " + code + " below 100");
         }
         int reason = Math.min(from + 4, to);
-        for (int i = reason; i < to; i++) {
-            if (!FIELD_VALUE[line[i] & 0xFF]) {
-                throw badRequest(String.format("control character 0x%02x in the reason phrase", line[i] & 0xFF));
-            }
-        }
+        requireOnly(FIELD_VALUE, line, reason, to, "control character 0x%02x in the reason phrase");
         HttpResponseStatus known = HttpResponseStatus.valueOf(code);
         return reason >= to || matches(known.reasonPhrase(), line, reason, to) // no reason: the standard one
                 ? known
                 : new HttpResponseStatus(code, new String(line, reason, to - reason, StandardCharsets.ISO_8859_1));
-    }
-
-    private static boolean matches(String known, byte[] bytes, int from, int to) {
-        if (known.length() != to - from) {
-            return false;
-        }
-        for (int i = from; i < to; i++) {
-            if (bytes[i] != known.charAt(i - from)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A field name: a shared constant when it is a common one, else its bytes in lower case. */
@@ -130,7 +110,7 @@ final class Http1Syntax {
         if (known != null) {
             return known;
         }
-        checkToken(line, from, to, "header field name");
+        requireOnly(TOKEN, line, from, to, "character 0x%02x not allowed in a header field name");
         byte[] lower = new byte[to - from];
         for (int i = from; i < to; i++) {
             byte b = line[i];
@@ -150,11 +130,7 @@ final class Http1Syntax {
         while (to > from && (line[to - 1] == ' ' || line[to - 1] == '\t')) {
             to--;
         }
-        for (int i = from; i < to; i++) {
-            if (!FIELD_VALUE[line[i] & 0xFF]) {
-                throw badRequest(String.format("control character 0x%02x in a header field value", line[i] & 0xFF));
-            }
-        }
+        requireOnly(FIELD_VALUE, line, from, to, "control character 0x%02x in a header field value");
         return new AsciiString(line, from, to - from, true);
     }
 
@@ -180,19 +156,11 @@ final class Http1Syntax {
      * the length is known but the codings are not (501); without chunked last, the length is unknown (400).
      */
     static void checkChunkedOnly(String codings) {
-        String last = null;
-        int count = 0;
-        for (String coding : codings.split(",")) {
-            String trimmed = coding.strip();
-            if (!trimmed.isEmpty()) {
-                last = trimmed;
-                count++;
-            }
-        }
-        if (last == null || !last.equalsIgnoreCase("chunked")) {
+        List<String> listed = codings(codings);
+        if (!endsInChunked(listed)) {
             throw badRequest("Transfer-Encoding '" + codings + "' does not end in chunked");
         }
-        if (count > 1) {
+        if (listed.size() > 1) {
             throw new MalformedHttpException(HttpResponseStatus.NOT_IMPLEMENTED,
                     "Transfer-Encoding '" + codings + "': only chunked is supported");
         }
@@ -200,8 +168,23 @@ final class Http1Syntax {
 
     /** Whether the last of the transfer codings listed is {@code chunked}. */
     static boolean endsInChunked(String codings) {
-        int comma = codings.lastIndexOf(',');
-        return codings.substring(comma + 1).strip().equalsIgnoreCase("chunked");
+        return endsInChunked(codings(codings));
+    }
+
+    private static boolean endsInChunked(List<String> codings) {
+        return !codings.isEmpty() && codings.getLast().equalsIgnoreCase("chunked");
+    }
+
+    /** The codings of a {@code Transfer-Encoding} list, without the empty elements the list rule allows (RFC 9110 5.6.1). */
+    private static List<String> codings(String field) {
+        List<String> codings = new ArrayList<>(2);
+        for (String coding : field.split(",")) {
+            String trimmed = coding.strip();
+            if (!trimmed.isEmpty()) {
+                codings.add(trimmed);
+            }
+        }
+        return codings;
     }
 
     /**
@@ -242,22 +225,22 @@ final class Http1Syntax {
         return size;
     }
 
-    private static void checkToken(byte[] bytes, int from, int to, String what) {
+    /** Every byte of {@code bytes[from, to)} is one {@code allowed} marks; else 400, {@code problem} formatted with the first that is not. */
+    private static void requireOnly(boolean[] allowed, byte[] bytes, int from, int to, String problem) {
         for (int i = from; i < to; i++) {
-            if (!TOKEN[bytes[i] & 0xFF]) {
-                throw badRequest(String.format("character 0x%02x not allowed in a %s", bytes[i] & 0xFF, what));
+            if (!allowed[bytes[i] & 0xFF]) {
+                throw badRequest(String.format(problem, bytes[i] & 0xFF));
             }
         }
     }
 
-    private static boolean matches(AsciiString known, byte[] bytes, int from, int to) {
+    /** {@code known}, ASCII, is the bytes {@code [from, to)}. */
+    private static boolean matches(CharSequence known, byte[] bytes, int from, int to) {
         if (known.length() != to - from) {
             return false;
         }
-        byte[] array = known.array();
-        int offset = known.arrayOffset();
         for (int i = from; i < to; i++) {
-            if (bytes[i] != array[offset + i - from]) {
+            if ((bytes[i] & 0xFF) != known.charAt(i - from)) {
                 return false;
             }
         }

@@ -56,6 +56,15 @@ class Http1ClientCodecTest {
         assertThat(((LastHttpContent) in.get(in.size() - 1)).trailingHeaders().get("grpc-status")).isEqualTo("0");
     }
 
+    /** A list field may have empty elements (RFC 9110 5.6.1): chunked is still the last coding, as for requests. */
+    @Test
+    void chunkedFollowedByAnEmptyListElementIsStillChunked() {
+        send(HttpMethod.GET);
+        List<Object> in = read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        assertThat(body(in)).isEqualTo("abc");
+        assertThat(in.get(in.size() - 1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
     @Test
     void aBodyWithoutLengthEndsWhenTheConnectionCloses() {
         send(HttpMethod.GET);
