@@ -1,5 +1,10 @@
 package dev.trellis.proxy.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
@@ -7,7 +12,9 @@ import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2EventAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -74,5 +81,23 @@ public final class Http2Handlers<T extends Http2ConnectionHandler>
     @Override
     protected T build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
         return factory.create(decoder, encoder, settings);
+    }
+
+    /** A DATA frame's payload as the body piece the rest of the path takes, retained: the last one if it ends the stream. */
+    public static HttpContent content(ByteBuf data, boolean endOfStream) {
+        return endOfStream ? new DefaultLastHttpContent(data.retain()) : new DefaultHttpContent(data.retain());
+    }
+
+    /** A frame listener to which a HEADERS frame with priority information is a HEADERS frame: priorities are not used here. */
+    public abstract static class FrameListener extends Http2EventAdapter {
+        @Override
+        public abstract void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                                           boolean endOfStream) throws Http2Exception;
+
+        @Override
+        public final void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                                        short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
+            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+        }
     }
 }

@@ -7,8 +7,6 @@ import dev.trellis.proxy.upstream.Lease;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -24,7 +22,6 @@ import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2EventAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
@@ -139,7 +136,7 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
     }
 
     /** The frames the client sends, handed to the stream they belong to. */
-    private final class Frames extends Http2EventAdapter {
+    private final class Frames extends Http2Handlers.FrameListener {
         private boolean settingsSeen;
 
         /** The client's first SETTINGS: past the preface, the connection's window may grow. */
@@ -169,22 +166,13 @@ public final class Http2ServerConnection extends Http2ConnectionHandler {
         }
 
         @Override
-        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
-                                  short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
-            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
-        }
-
-        @Override
         public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
             int bytes = data.readableBytes() + padding;
             StreamOfConnection carrier = carrierOf(connection().stream(streamId));
             if (carrier == null) {
                 return bytes;
             }
-            HttpContent content = endOfStream
-                    ? new DefaultLastHttpContent(data.retain())
-                    : new DefaultHttpContent(data.retain());
-            return carrier.requestContent(content, bytes);
+            return carrier.requestContent(Http2Handlers.content(data, endOfStream), bytes);
         }
 
         @Override

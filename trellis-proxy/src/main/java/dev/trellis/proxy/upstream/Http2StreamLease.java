@@ -1,8 +1,8 @@
 package dev.trellis.proxy.upstream;
 
+import dev.trellis.proxy.http.Http2Handlers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -196,7 +196,7 @@ final class Http2StreamLease implements Lease {
     /** @return the bytes to give back to the stream's window now */
     int dataRead(ByteBuf data, int bytes, boolean endOfStream) {
         receivedEnd |= endOfStream;
-        deliver(endOfStream ? new DefaultLastHttpContent(data.retain()) : new DefaultHttpContent(data.retain()));
+        deliver(Http2Handlers.content(data, endOfStream));
         if (reading || done) {
             return bytes;
         }

@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2EventAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
@@ -250,8 +249,9 @@ final class PooledHttp2Connection {
         }
     }
 
-    private static Http2StreamLease leaseOf(Http2Stream stream, Http2Connection.PropertyKey key) {
-        return stream == null ? null : stream.getProperty(key);
+    /** The lease of {@code stream}, or null: no such stream, or not one of this pool's requests. */
+    private Http2StreamLease leaseOf(Http2Stream stream) {
+        return stream == null ? null : stream.getProperty(leaseKey);
     }
 
     // The connection's life.
@@ -346,7 +346,7 @@ final class PooledHttp2Connection {
             handler.encoder().flowController().listener(new Http2RemoteFlowController.Listener() {
                 @Override
                 public void writabilityChanged(Http2Stream stream) {
-                    Http2StreamLease lease = leaseOf(stream, leaseKey);
+                    Http2StreamLease lease = leaseOf(stream);
                     if (lease != null) {
                         lease.writabilityChanged();
                     }
@@ -360,7 +360,7 @@ final class PooledHttp2Connection {
     private final class StreamEvents extends Http2ConnectionAdapter {
         @Override
         public void onStreamClosed(Http2Stream stream) {
-            Http2StreamLease lease = leaseOf(stream, leaseKey);
+            Http2StreamLease lease = leaseOf(stream);
             if (lease != null) {
                 lease.closed(channel.isActive() ? null : failure);
             }
@@ -371,7 +371,7 @@ final class PooledHttp2Connection {
         public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
             try {
                 http2.forEachActiveStream(stream -> {
-                    Http2StreamLease lease = leaseOf(stream, leaseKey);
+                    Http2StreamLease lease = leaseOf(stream);
                     if (lease != null && stream.id() > lastStreamId) {
                         lease.goneAway();
                     }
@@ -384,7 +384,7 @@ final class PooledHttp2Connection {
     }
 
     /** The frames the upstream sends, to the stream they belong to; SETTINGS and GOAWAY to the connection. */
-    private final class Frames extends Http2EventAdapter {
+    private final class Frames extends Http2Handlers.FrameListener {
         @Override
         public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
             settingsRead();
@@ -398,28 +398,22 @@ final class PooledHttp2Connection {
         @Override
         public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                                   boolean endOfStream) throws Http2Exception {
-            Http2StreamLease lease = leaseOf(http2.stream(streamId), leaseKey);
+            Http2StreamLease lease = leaseOf(http2.stream(streamId));
             if (lease != null) {
                 lease.headersRead(headers, endOfStream);
             }
         }
 
         @Override
-        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
-                                  short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
-            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
-        }
-
-        @Override
         public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
             int bytes = data.readableBytes() + padding;
-            Http2StreamLease lease = leaseOf(http2.stream(streamId), leaseKey);
+            Http2StreamLease lease = leaseOf(http2.stream(streamId));
             return lease == null ? bytes : lease.dataRead(data, bytes, endOfStream);
         }
 
         @Override
         public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-            Http2StreamLease lease = leaseOf(http2.stream(streamId), leaseKey);
+            Http2StreamLease lease = leaseOf(http2.stream(streamId));
             if (lease != null) {
                 lease.resetRead(errorCode);
             }
